@@ -1,0 +1,12 @@
+# PreActResNet-18 (CIFAR stem), the paper's "R-18". Embedding 512x4x4 @ 32x32.
+model = dict(
+    type='MultiMixClassifier',
+    backbone=dict(type='PreActResNet', depth=18, out_indices=(3, )),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=100,
+        in_channels=512,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0,
+                  label_smooth_val=0.0)),
+    mixer=None)

@@ -1,0 +1,14 @@
+# mmpretrain ResNet-50. Embedding 2048x7x7 @ 224x224.
+model = dict(
+    type='MultiMixClassifier',
+    backbone=dict(type='ResNet', depth=50, num_stages=4, out_indices=(3, ),
+                  style='pytorch'),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=1000,
+        in_channels=2048,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0,
+                  label_smooth_val=0.0),
+        topk=(1, 5)),
+    mixer=None)

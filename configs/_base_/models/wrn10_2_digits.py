@@ -1,0 +1,13 @@
+# Small pre-activation WRN-10-2 for 8x8 grayscale digits: 128x2x2 embedding.
+model = dict(
+    type='MultiMixClassifier',
+    backbone=dict(type='WideResNet', depth=10, widen_factor=2, in_channels=1,
+                  out_indices=(2, )),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=10,
+        in_channels=128,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0,
+                  label_smooth_val=0.0)),
+    mixer=None)

@@ -1,0 +1,6 @@
+# r18_cifar100: no mixup (paper Table 1/2 'Baseline').
+_base_ = [
+    '../_base_/models/preact_r18_cifar.py', '../_base_/datasets/cifar100.py',
+    '../_base_/schedules/cifar_2000e.py', '../_base_/default_runtime.py'
+]
+model = dict(head=dict(num_classes=100))

@@ -1,0 +1,3 @@
+# r18_cifar100: MultiMix (paper defaults).
+_base_ = ['./r18_cifar100_baseline.py', '../_base_/mixers/multimix.py']
+model = dict(mixer={{_base_.mixer}})

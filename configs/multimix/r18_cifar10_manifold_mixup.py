@@ -1,0 +1,3 @@
+# r18_cifar10: manifold mixup.
+_base_ = ['./r18_cifar10_baseline.py', '../_base_/mixers/manifold_mixup.py']
+model = dict(mixer={{_base_.mixer}})

@@ -1,0 +1,3 @@
+# vits16_imagenet: input mixup.
+_base_ = ['./vits16_imagenet_baseline.py', '../_base_/mixers/input_mixup.py']
+model = dict(mixer={{_base_.mixer}})

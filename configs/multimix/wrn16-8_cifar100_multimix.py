@@ -1,0 +1,3 @@
+# wrn16-8_cifar100: MultiMix (paper defaults).
+_base_ = ['./wrn16-8_cifar100_baseline.py', '../_base_/mixers/multimix.py']
+model = dict(mixer={{_base_.mixer}})

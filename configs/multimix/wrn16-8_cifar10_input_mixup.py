@@ -1,0 +1,3 @@
+# wrn16-8_cifar10: input mixup.
+_base_ = ['./wrn16-8_cifar10_baseline.py', '../_base_/mixers/input_mixup.py']
+model = dict(mixer={{_base_.mixer}})

@@ -1,0 +1,15 @@
+"""mmmultimix: MultiMix (Venkataramanan et al., ICLR 2024) for OpenMMLab.
+
+Importing the package registers every module into mmpretrain's registries
+(and mirrors them into mmdet's), so a config only needs
+``custom_imports=dict(imports=['mmmultimix'], allow_failed_imports=False)``.
+"""
+from . import checkpoint  # noqa: F401  (trusted-loading policy)
+from . import datasets, engine, evaluation, functional, models  # noqa: F401
+from .registry import mirror_into_mmdet
+
+__version__ = '0.1.0'
+__all__ = ['datasets', 'engine', 'evaluation', 'functional', 'models',
+           '__version__']
+
+mirror_into_mmdet()

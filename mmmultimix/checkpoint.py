@@ -1,0 +1,55 @@
+"""Checkpoint loading policy on torch >= 2.6 (``weights_only=True``).
+
+torch >= 2.6 loads with ``weights_only=True`` by default; mmengine
+checkpoints also pickle numpy arrays and mmengine's ``HistoryBuffer`` in
+``meta`` / ``message_hub``, so ``load_from``, ``--resume`` and
+``tools/test.py`` fail with ``UnpicklingError``.
+
+Policy: we keep torch's safe loader and *allow-list* exactly the classes an
+mmengine checkpoint contains (numpy array reconstruction and dtypes,
+``HistoryBuffer``). Checkpoints holding any other pickled object are still
+refused by torch with an ``UnpicklingError`` naming the offending global;
+load such a file only if you trust it, with
+``torch.load(path, weights_only=False)``, and re-save its ``state_dict``.
+"""
+import numpy as np
+import torch
+
+__all__ = ['SAFE_GLOBALS', 'register_safe_globals']
+
+
+def _numpy_globals() -> list:
+    out = [np.ndarray, np.dtype]
+    try:  # numpy >= 1.25 / 2.x
+        from numpy.core.multiarray import _reconstruct, scalar
+    except ImportError:  # pragma: no cover
+        from numpy._core.multiarray import _reconstruct, scalar
+    out += [_reconstruct, scalar]
+    dtypes = getattr(np, 'dtypes', None)
+    if dtypes is not None:
+        out += [
+            getattr(dtypes, n) for n in dir(dtypes) if n.endswith('DType')
+        ]
+    return out
+
+
+def _mmengine_globals() -> list:
+    from mmengine.logging import HistoryBuffer
+    return [HistoryBuffer]
+
+
+SAFE_GLOBALS = []
+
+
+def register_safe_globals() -> None:
+    """Allow-lists the globals of mmengine checkpoints for torch's safe
+    loader (idempotent)."""
+    if SAFE_GLOBALS:
+        return
+    SAFE_GLOBALS.extend(_numpy_globals() + _mmengine_globals())
+    add = getattr(torch.serialization, 'add_safe_globals', None)
+    if add is not None:
+        add(SAFE_GLOBALS)
+
+
+register_safe_globals()

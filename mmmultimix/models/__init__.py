@@ -1,0 +1,13 @@
+"""Registered modules (mmpretrain's MODELS registry)."""
+from .backbones import PreActResNet, StagedBackbone, WideResNet
+from .classifiers import MultiMixClassifier
+from .heads import DenseLinearClsHead
+from .losses import WeightedSoftCrossEntropyLoss
+from .mixers import (EMBEDDING, BaseMixer, InputMixup, ManifoldMixup,
+                     MixPlan, MultiMix)
+
+__all__ = [
+    'PreActResNet', 'StagedBackbone', 'WideResNet', 'MultiMixClassifier',
+    'DenseLinearClsHead', 'WeightedSoftCrossEntropyLoss', 'EMBEDDING',
+    'BaseMixer', 'InputMixup', 'ManifoldMixup', 'MixPlan', 'MultiMix'
+]

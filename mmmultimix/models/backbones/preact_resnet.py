@@ -1,0 +1,87 @@
+"""PreActResNet for 32×32 / 64×64 inputs (He et al., ECCV 2016)."""
+from typing import Sequence
+
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn import build_norm_layer
+from mmpretrain.registry import MODELS
+from torch import Tensor
+
+from .staged import StagedBackbone, _init_weights
+
+__all__ = ['PreActBlock', 'PreActResNet']
+
+
+class PreActBlock(nn.Module):
+    """Pre-activation basic block: BN-ReLU-conv3×3, BN-ReLU-conv3×3."""
+
+    def __init__(self, in_channels: int, out_channels: int, stride: int = 1,
+                 norm_cfg: dict = dict(type='BN')):
+        super().__init__()
+        self.bn1 = build_norm_layer(norm_cfg, in_channels)[1]
+        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1,
+                               bias=False)
+        self.bn2 = build_norm_layer(norm_cfg, out_channels)[1]
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1,
+                               bias=False)
+        self.shortcut = None
+        if stride != 1 or in_channels != out_channels:
+            self.shortcut = nn.Conv2d(in_channels, out_channels, 1, stride,
+                                      bias=False)
+
+    def forward(self, x: Tensor) -> Tensor:
+        out = F.relu(self.bn1(x))
+        shortcut = self.shortcut(out) if self.shortcut is not None else x
+        out = self.conv1(out)
+        out = self.conv2(F.relu(self.bn2(out)))
+        return out + shortcut
+
+
+@MODELS.register_module()
+class PreActResNet(StagedBackbone):
+    """PreActResNet with a CIFAR stem (3×3 conv, no max-pool).
+
+    The paper's "R-18" on CIFAR and TinyImageNet (AlignMixup's code base).
+    Layers for interpolation (Fig. 3a): 0 input, 1–4 after each stage; an
+    input of 32×32 gives a 512×4×4 embedding map.
+
+    Args:
+        depth (int): 18 or 34.
+        in_channels (int): input channels. Defaults to 3.
+        base_channels (int): channels of the first stage. Defaults to 64.
+        out_indices (Sequence[int]): stages whose output is returned.
+            Defaults to ``(3, )`` (the last).
+        norm_cfg (dict): normalisation layer. Defaults to ``dict(type='BN')``
+            (``SyncBN`` for synchronised multi-GPU statistics).
+        init_cfg (dict, optional): mmengine initialisation config.
+    """
+    arch_settings = {18: (2, 2, 2, 2), 34: (3, 4, 6, 3)}
+
+    def __init__(self,
+                 depth: int = 18,
+                 in_channels: int = 3,
+                 base_channels: int = 64,
+                 out_indices: Sequence[int] = (3, ),
+                 norm_cfg: dict = dict(type='BN'),
+                 init_cfg=None):
+        if depth not in self.arch_settings:
+            raise ValueError(f'depth must be one of '
+                             f'{sorted(self.arch_settings)}, got {depth}')
+        blocks = self.arch_settings[depth]
+        super().__init__(out_indices, len(blocks), init_cfg)
+        self.stem = nn.Conv2d(in_channels, base_channels, 3, 1, 1, bias=False)
+        stages, c_in = [], base_channels
+        for i, num in enumerate(blocks):
+            c_out = base_channels * 2**i
+            layers = []
+            for b in range(num):
+                stride = 2 if (i > 0 and b == 0) else 1
+                layers.append(PreActBlock(c_in, c_out, stride, norm_cfg))
+                c_in = c_out
+            stages.append(nn.Sequential(*layers))
+        self.stages = nn.ModuleList(stages)
+        self.final = nn.Sequential(build_norm_layer(norm_cfg, c_in)[1],
+                                   nn.ReLU(inplace=False))
+        self.out_channels = c_in
+        if init_cfg is None:
+            _init_weights(self)

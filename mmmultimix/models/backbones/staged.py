@@ -1,0 +1,72 @@
+"""Backbones that can be run stage by stage (interpolation at a layer)."""
+from typing import Sequence, Tuple
+
+import torch.nn as nn
+from mmpretrain.models.backbones.base_backbone import BaseBackbone
+from torch import Tensor
+
+__all__ = ['StagedBackbone']
+
+
+class StagedBackbone(BaseBackbone):
+    """Base class of CIFAR-style residual backbones run piecewise.
+
+    Layer ``0`` is the input; layer ``k`` (``1 <= k <= num_stages``) is the
+    output of stage ``k``. The stem belongs to stage 1 and the final
+    pre-activation BN + ReLU to the last stage, so the output of the last
+    stage is the embedding map fed to the neck (Fig. 3a of the paper numbers
+    the blocks of R-18 the same way).
+
+    Subclasses set ``self.stem``, ``self.stages`` (``nn.ModuleList``) and
+    ``self.final`` (module applied after the last stage).
+    """
+
+    def __init__(self, out_indices: Sequence[int], num_stages: int,
+                 init_cfg=None):
+        super().__init__(init_cfg)
+        if isinstance(out_indices, int):
+            out_indices = (out_indices, )
+        out = []
+        for i in out_indices:
+            idx = i + num_stages if i < 0 else i
+            if not 0 <= idx < num_stages:
+                raise ValueError(f'out_indices entries must lie in '
+                                 f'[-{num_stages}, {num_stages - 1}], got {i}')
+            out.append(idx)
+        self.out_indices = tuple(out)
+        self.num_stages = num_stages
+
+    def _stage(self, k: int, x: Tensor) -> Tensor:
+        if k == 0:
+            x = self.stem(x)
+        x = self.stages[k](x)
+        if k == self.num_stages - 1:
+            x = self.final(x)
+        return x
+
+    def forward_stages(self, x: Tensor, start: int, end: int) -> Tensor:
+        """Runs stages ``start+1 .. end`` on the output of layer ``start``."""
+        if not 0 <= start <= end <= self.num_stages:
+            raise ValueError(f'stage range must satisfy 0 <= start <= end <= '
+                             f'{self.num_stages}, got ({start}, {end})')
+        for k in range(start, end):
+            x = self._stage(k, x)
+        return x
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
+        outs = []
+        for k in range(self.num_stages):
+            x = self._stage(k, x)
+            if k in self.out_indices:
+                outs.append(x)
+        return tuple(outs)
+
+
+def _init_weights(module: nn.Module) -> None:
+    for m in module.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode='fan_out',
+                                    nonlinearity='relu')
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)

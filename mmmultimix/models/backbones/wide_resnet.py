@@ -1,0 +1,60 @@
+"""Wide residual network (Zagoruyko & Komodakis, BMVC 2016)."""
+from typing import Sequence
+
+import torch.nn as nn
+from mmcv.cnn import build_norm_layer
+from mmpretrain.registry import MODELS
+
+from .preact_resnet import PreActBlock
+from .staged import StagedBackbone, _init_weights
+
+__all__ = ['WideResNet']
+
+
+@MODELS.register_module()
+class WideResNet(StagedBackbone):
+    """WRN-depth-widen (pre-activation, CIFAR stem), the paper's "W16-8".
+
+    Three stages of ``(depth - 4) / 6`` blocks with ``16·k``, ``32·k``,
+    ``64·k`` channels; 32×32 inputs give a ``64k``×8×8 embedding map.
+    Layers for interpolation: 0 input, 1–3 after each stage.
+
+    Args:
+        depth (int): ``6N + 4``. Defaults to 16.
+        widen_factor (int): ``k``. Defaults to 8.
+        in_channels (int): input channels. Defaults to 3.
+        out_indices (Sequence[int]): returned stages. Defaults to ``(2, )``.
+        norm_cfg (dict): normalisation layer. Defaults to ``dict(type='BN')``.
+        init_cfg (dict, optional): mmengine initialisation config.
+    """
+
+    def __init__(self,
+                 depth: int = 16,
+                 widen_factor: int = 8,
+                 in_channels: int = 3,
+                 out_indices: Sequence[int] = (2, ),
+                 norm_cfg: dict = dict(type='BN'),
+                 init_cfg=None):
+        if depth < 10 or (depth - 4) % 6 != 0:
+            raise ValueError(f'depth must be 6N + 4 with N >= 1, got {depth}')
+        if widen_factor < 1:
+            raise ValueError(f'widen_factor must be >= 1, got {widen_factor}')
+        num = (depth - 4) // 6
+        super().__init__(out_indices, 3, init_cfg)
+        widths = [16 * widen_factor, 32 * widen_factor, 64 * widen_factor]
+        self.stem = nn.Conv2d(in_channels, 16, 3, 1, 1, bias=False)
+        stages, c_in = [], 16
+        for i, c_out in enumerate(widths):
+            layers = []
+            for b in range(num):
+                stride = 2 if (i > 0 and b == 0) else 1
+                layers.append(PreActBlock(c_in, c_out, stride, norm_cfg))
+                c_in = c_out
+            stages.append(nn.Sequential(*layers))
+        self.stages = nn.ModuleList(stages)
+        self.final = nn.Sequential(build_norm_layer(norm_cfg, c_in)[1],
+                                   nn.ReLU())
+        self.out_channels = c_in
+        if init_cfg is None:
+            _init_weights(self)
+

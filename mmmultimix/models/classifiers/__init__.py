@@ -1,0 +1,3 @@
+from .multimix_classifier import MultiMixClassifier
+
+__all__ = ['MultiMixClassifier']

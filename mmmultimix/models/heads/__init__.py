@@ -1,0 +1,3 @@
+from .dense_linear_head import DenseLinearClsHead
+
+__all__ = ['DenseLinearClsHead']

@@ -1,0 +1,3 @@
+from .weighted_soft_ce import WeightedSoftCrossEntropyLoss
+
+__all__ = ['WeightedSoftCrossEntropyLoss']

@@ -1,0 +1,98 @@
+"""MultiMix (Venkataramanan et al., ICLR 2024), §3.2 and §4.1."""
+from typing import Sequence, Tuple, Union
+
+from mmpretrain.registry import MODELS
+
+from mmmultimix import functional as Fm
+from .base import BaseMixer
+from .plan import EMBEDDING, MixPlan
+
+__all__ = ['MultiMix']
+
+
+@MODELS.register_module()
+class MultiMix(BaseMixer):
+    """MultiMix: ``n`` interpolations of the whole mini-batch (eqs. 6–8).
+
+    For every batch, with probability ``prob`` the embeddings and targets are
+    interpolated as ``Z̃ = ΛᵀZ``, ``Ỹ = ΛᵀY`` with ``Λ ∈ R^{m×n}`` whose
+    column ``k`` follows ``Dir(α_k 1_m)``, ``α_k ~ U[alpha]``; otherwise the
+    batch does input mixup of ``m`` pairs with ``Beta(input_alpha,
+    input_alpha)`` (§4.1: ``prob = 0.5``).
+
+    Args:
+        n (int): number of interpolated tuples, ``n >= 1``. Defaults to
+            1000.
+        alpha (float | tuple[float, float]): Dirichlet parameter, fixed or a
+            range ``(lo, hi)`` drawn uniformly per tuple. Defaults to
+            ``(0.5, 2.0)``.
+        prob (float): probability of MultiMix per batch, in ``[0, 1]``; the
+            other batches do input mixup. Defaults to 0.5.
+        input_alpha (float): Beta parameter of the input-mixup branch.
+            Defaults to 1.0.
+        layer (int | str): where to interpolate: ``'embedding'`` (default;
+            the last embedding before the classifier) or a backbone layer
+            (``0`` = input, ``k`` = after stage ``k``; Fig. 3a).
+        dense (bool): dense MultiMix (§3.4, eqs. 10–15) on the feature map
+            at the head (needs ``DenseLinearClsHead`` and no neck;
+            ``layer='embedding'`` only). Defaults to False.
+        attention (str): vector ``u`` of eq. 10: ``'gap'`` (default),
+            ``'cam'`` (``u = W y``) or ``'uniform'``.
+        attention_norm (str): ``h`` of eq. 10: ``'l1relu'`` (default) or
+            ``'softmax'``.
+    """
+
+    def __init__(self,
+                 n: int = 1000,
+                 alpha: Union[float, Tuple[float, float]] = (0.5, 2.0),
+                 prob: float = 0.5,
+                 input_alpha: float = 1.0,
+                 layer: Union[int, str] = EMBEDDING,
+                 dense: bool = False,
+                 attention: str = 'gap',
+                 attention_norm: str = 'l1relu',
+                 init_cfg=None):
+        super().__init__(init_cfg)
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f'mixer.n must be an integer >= 1, got {n!r}')
+        self.n = n
+        self.alpha = Fm.check_alpha(alpha, 'mixer.alpha')
+        self.prob = self.check_prob(prob, 'mixer.prob')
+        if isinstance(input_alpha, (tuple, list)):
+            raise TypeError('mixer.input_alpha must be a float > 0, got '
+                            f'{input_alpha!r}')
+        self.input_alpha = Fm.check_alpha(input_alpha, 'mixer.input_alpha')[0]
+        self.layer = self.check_layer(layer, 'mixer.layer')
+        self.dense = bool(dense)
+        if attention not in Fm.ATTENTION_MODES:
+            raise ValueError(f'mixer.attention must be one of '
+                             f'{Fm.ATTENTION_MODES}, got {attention!r}')
+        if attention_norm not in Fm.ATTENTION_NORMS:
+            raise ValueError(f'mixer.attention_norm must be one of '
+                             f'{Fm.ATTENTION_NORMS}, got {attention_norm!r}')
+        if self.dense and self.layer != EMBEDDING:
+            raise ValueError("mixer.dense=True interpolates the final feature "
+                             "map: mixer.layer must be 'embedding', got "
+                             f'{layer!r}')
+        self.attention = attention
+        self.attention_norm = attention_norm
+
+    def sample(self, m: int, device=None) -> MixPlan:
+        if self.prob < 1.0 and self._uniform() >= self.prob:
+            return self.pairs(m, self.input_alpha, 0, device)
+        if self.dense:
+            return MixPlan(self.layer, None, dense=True,
+                           attention=self.attention,
+                           attention_norm=self.attention_norm)
+        lam = Fm.sample_lambda(m, self.n, self.alpha, self.generator,
+                               self.sample_device(device))
+        return MixPlan(self.layer, lam.to(device))
+
+    def sample_dense(self, r: int, m: int, device=None):
+        """``(r, m, n)`` matrices ``Λ^j`` for a dense plan."""
+        lam = Fm.sample_dense_lambda(r, m, self.n, self.alpha, self.generator,
+                                     self.sample_device(device))
+        return lam.to(device)
+
+    def candidate_layers(self) -> Sequence:
+        return (self.layer, 0) if self.prob < 1.0 else (self.layer, )

@@ -1,0 +1,4 @@
+from .heads import affine_classifier
+from .staged import check_staged, forward_stages, num_stages
+
+__all__ = ['affine_classifier', 'check_staged', 'forward_stages', 'num_stages']

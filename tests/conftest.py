@@ -1,0 +1,38 @@
+import os.path as osp
+import sys
+
+import pytest
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+@pytest.fixture(scope='session')
+def repo_root():
+    return ROOT
+
+
+@pytest.fixture(scope='session')
+def fake_roots(tmp_path_factory):
+    """Tiny CIFAR-10/100, TinyImageNet and ImageNet trees on disk."""
+    import fake_data
+    base = tmp_path_factory.mktemp('data')
+    return {
+        'OfflineCIFAR10': fake_data.make_cifar(str(base / 'cifar10'), 10),
+        'OfflineCIFAR100': fake_data.make_cifar(str(base / 'cifar100'), 100),
+        'TinyImageNet': fake_data.make_tiny_imagenet(str(base / 'tiny')),
+        'ImageNet': fake_data.make_imagenet(str(base / 'imagenet')),
+    }
+
+
+@pytest.fixture
+def no_cifar_md5(monkeypatch):
+    """Fake CIFAR pickles cannot match the real md5 sums: keep mmpretrain's
+    integrity check (files must exist) but drop the checksums."""
+    from mmmultimix.datasets import OfflineCIFAR10, OfflineCIFAR100
+    for cls in (OfflineCIFAR10, OfflineCIFAR100):
+        monkeypatch.setattr(cls, 'train_list',
+                            [[n, None] for n, _ in cls.train_list])
+        monkeypatch.setattr(cls, 'test_list',
+                            [[n, None] for n, _ in cls.test_list])
+        monkeypatch.setattr(cls, 'meta', dict(cls.meta, md5=None))

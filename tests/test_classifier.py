@@ -1,0 +1,205 @@
+"""MultiMixClassifier and the mixers on real mmpretrain modules."""
+import copy
+
+import pytest
+import torch
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+
+import mmmultimix  # noqa: F401
+from mmmultimix import functional as Fm
+from mmmultimix.models import MixPlan
+
+
+def _samples(labels):
+    return [DataSample().set_gt_label(int(y)) for y in labels]
+
+
+def _model(backbone=None, head=None, mixer=None, neck=True, **kw):
+    backbone = backbone or dict(type='PreActResNet', depth=18,
+                                base_channels=8)
+    head = head or dict(type='LinearClsHead', num_classes=5, in_channels=64)
+    cfg = dict(type='MultiMixClassifier', backbone=backbone, head=head,
+               mixer=mixer, **kw)
+    if neck:
+        cfg['neck'] = dict(type='GlobalAveragePooling')
+    torch.manual_seed(0)
+    return MODELS.build(cfg)
+
+
+def _grads(model):
+    return {k: p.grad.clone() for k, p in model.named_parameters()
+            if p.grad is not None}
+
+
+@pytest.mark.parametrize('head', [
+    dict(type='LinearClsHead', num_classes=5, in_channels=64),
+    dict(type='VisionTransformerClsHead', num_classes=5, in_channels=64),
+])
+def test_logit_path_equals_embedding_path(head):
+    """Λᵀ(WZ+b) = W(ΛᵀZ)+b: same loss and gradients to 1e-5."""
+    if head['type'] == 'VisionTransformerClsHead':
+        backbone = dict(type='VisionTransformer', arch=dict(
+            embed_dims=64, num_layers=1, num_heads=2, feedforward_channels=64),
+            img_size=16, patch_size=8)
+        neck = False
+    else:
+        backbone, neck = None, True
+    mixer = dict(type='MultiMix', n=300, prob=1.0)
+    a = _model(backbone, head, mixer, neck=neck, interpolate_logits=True)
+    b = _model(backbone, head, mixer, neck=neck, interpolate_logits=False)
+    b.load_state_dict(a.state_dict())
+    a.train(), b.train()
+    x = torch.randn(6, 3, 16, 16)
+    samples = _samples([0, 1, 2, 3, 4, 0])
+    # identical Λ for both: fix the generator
+    a.mixer.generator = torch.Generator().manual_seed(3)
+    b.mixer.generator = torch.Generator().manual_seed(3)
+    a.zero_grad(), b.zero_grad()
+    la = a.loss(x, copy.deepcopy(samples))['loss']
+    lb = b.loss(x, copy.deepcopy(samples))['loss']
+    la.backward(), lb.backward()
+    torch.testing.assert_close(la, lb, rtol=1e-5, atol=1e-6)
+    ga, gb = _grads(a), _grads(b)
+    assert ga.keys() == gb.keys() and len(ga) > 0
+    for k in ga:
+        torch.testing.assert_close(ga[k], gb[k], rtol=1e-4, atol=1e-5)
+
+
+def test_multimix_loss_equals_eq8_by_hand():
+    model = _model(mixer=dict(type='MultiMix', n=50, prob=1.0))
+    model.mixer.generator = torch.Generator().manual_seed(5)
+    x = torch.randn(4, 3, 16, 16)
+    labels = torch.tensor([0, 3, 1, 3])
+    loss = model.loss(x, _samples(labels))['loss']
+    lam = Fm.sample_lambda(4, 50, generator=torch.Generator().manual_seed(5))
+    # the first draw of the generator decides the branch when prob < 1 only
+    z = model.extract_feat(x)[-1]
+    y = torch.nn.functional.one_hot(labels, 5).float()
+    zt, yt = lam.t() @ z, lam.t() @ y
+    logp = torch.log_softmax(model.head.fc(zt), 1)
+    ref = -(yt * logp).sum(1).mean()
+    torch.testing.assert_close(loss, ref, rtol=1e-5, atol=1e-6)
+
+
+def test_branch_probability():
+    mixer = MODELS.build(dict(type='MultiMix', n=10, prob=0.3))
+    mixer.generator = torch.Generator().manual_seed(0)
+    plans = [mixer.sample(4) for _ in range(2000)]
+    frac = sum(p.is_multimix for p in plans) / len(plans)
+    assert abs(frac - 0.3) < 0.04
+    pairs = [p for p in plans if not p.is_multimix]
+    assert all(p.layer == 0 for p in pairs)
+    assert all(sorted(p.index.tolist()) == [0, 1, 2, 3] for p in pairs)
+
+
+@pytest.mark.parametrize('layer', [0, 1, 2, 3, 4])
+def test_intermediate_layer_matches_manual_split(layer):
+    model = _model(mixer=dict(type='MultiMix', n=7, prob=1.0, layer=layer))
+    model.train()
+    x = torch.randn(3, 3, 16, 16)
+    y = torch.eye(5)[[0, 1, 2]]
+    lam = Fm.sample_lambda(3, 7, generator=torch.Generator().manual_seed(1))
+    plan = MixPlan(layer, lam)
+    logits, yt = model.mixed_logits(x, y, plan)
+    assert logits.shape == (7, 5)
+    torch.testing.assert_close(yt, lam.t() @ y)
+    bb = model.backbone
+    h = bb.forward_stages(x, 0, layer)
+    h = (lam.t() @ h.flatten(1)).reshape(7, *h.shape[1:])
+    h = bb.forward_stages(h, layer, 4)
+    ref = model.head.fc(h.mean((2, 3)))
+    torch.testing.assert_close(logits, ref, rtol=1e-4, atol=1e-5)
+
+
+def test_staged_mmpretrain_resnet_matches_forward():
+    model = _model(
+        backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
+        head=dict(type='LinearClsHead', num_classes=5, in_channels=512),
+        mixer=dict(type='ManifoldMixup', layers=(0, 1, 2, 3, 4)))
+    model.eval()
+    from mmmultimix.models.utils import forward_stages
+    x = torch.randn(2, 3, 32, 32)
+    full = model.backbone(x)[-1]
+    h = forward_stages(model.backbone, x, 0, 2)
+    torch.testing.assert_close(forward_stages(model.backbone, h, 2, 4), full)
+
+
+def test_input_and_manifold_mixup_losses():
+    for mixer in (dict(type='InputMixup', alpha=1.0),
+                  dict(type='ManifoldMixup', alpha=2.0, layers=(0, 1, 2))):
+        model = _model(mixer=mixer)
+        loss = model.loss(torch.randn(5, 3, 16, 16), _samples([0, 1, 2, 3, 4]))
+        loss['loss'].backward()
+        assert torch.isfinite(loss['loss'])
+        assert model.backbone.stem.weight.grad.abs().sum() > 0
+
+
+def test_inference_is_unchanged_classifier():
+    from mmpretrain.models import ImageClassifier
+    model = _model(mixer=dict(type='MultiMix'))
+    plain = ImageClassifier(
+        backbone=dict(type='PreActResNet', depth=18, base_channels=8),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='LinearClsHead', num_classes=5, in_channels=64))
+    state = {k: v for k, v in model.state_dict().items()}
+    plain.load_state_dict(state)
+    model.eval(), plain.eval()
+    x = torch.randn(2, 3, 16, 16)
+    torch.testing.assert_close(model(x), plain(x))
+
+
+@pytest.mark.parametrize('m', [1, 2, 3])
+@pytest.mark.parametrize('mixer', [
+    dict(type='MultiMix', n=20), dict(type='InputMixup'),
+    dict(type='ManifoldMixup'), None
+])
+def test_odd_batch_sizes(m, mixer):
+    model = _model(mixer=mixer)
+    loss = model.loss(torch.randn(m, 3, 16, 16), _samples(range(m)))['loss']
+    loss.backward()
+    assert torch.isfinite(loss)
+
+
+@pytest.mark.parametrize('mixer,match', [
+    (dict(type='MultiMix', n=0), 'mixer.n'),
+    (dict(type='MultiMix', alpha=0.0), 'mixer.alpha'),
+    (dict(type='MultiMix', alpha=(2.0, 1.0)), 'mixer.alpha'),
+    (dict(type='MultiMix', prob=1.5), 'mixer.prob'),
+    (dict(type='MultiMix', layer=9), 'model.mixer.layer'),
+    (dict(type='MultiMix', layer='middle'), 'mixer.layer'),
+    (dict(type='InputMixup', alpha=-1.0), 'mixer.alpha'),
+    (dict(type='ManifoldMixup', layers=()), 'mixer.layers'),
+])
+def test_bad_mixer_config(mixer, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        _model(mixer=mixer)
+
+
+def test_intermediate_layer_on_vit_is_refused():
+    with pytest.raises(ValueError, match='model.mixer.layer'):
+        _model(
+            backbone=dict(type='VisionTransformer', arch='deit-tiny',
+                          img_size=32, patch_size=16),
+            head=dict(type='VisionTransformerClsHead', num_classes=5,
+                      in_channels=192),
+            neck=False,
+            mixer=dict(type='MultiMix', layer=2))
+
+
+def test_label_out_of_range_names_num_classes():
+    model = _model(mixer=dict(type='MultiMix', n=4))
+    with pytest.raises(ValueError, match='num_classes'):
+        model.loss(torch.randn(2, 3, 16, 16), _samples([0, 7]))
+
+
+def test_backbones_shapes():
+    from mmpretrain.registry import MODELS as M
+    r18 = M.build(dict(type='PreActResNet', depth=18))
+    assert r18(torch.randn(2, 3, 32, 32))[-1].shape == (2, 512, 4, 4)
+    wrn = M.build(dict(type='WideResNet', depth=16, widen_factor=8))
+    assert wrn(torch.randn(2, 3, 32, 32))[-1].shape == (2, 512, 8, 8)
+    n_params = sum(p.numel() for p in r18.parameters())
+    assert 11.0e6 < n_params < 11.3e6  # PreActResNet-18: 11.17 M
+    n_params = sum(p.numel() for p in wrn.parameters())
+    assert 10.9e6 < n_params < 11.1e6  # WRN-16-8: 11.0 M

@@ -1,0 +1,117 @@
+"""Every shipped classification config builds and runs 2 train iterations
+and 1 validation on tiny data in its real on-disk format."""
+import glob
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+
+import mmmultimix  # noqa: F401
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'multimix', '*.py')))
+DEMO = sorted(glob.glob(osp.join(ROOT, 'configs', 'demo', '*.py')))
+
+
+def shrink(cfg, roots, work_dir):
+    """Tiny-data overrides: 2 iterations, 1 validation, small images."""
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        dl = cfg[key]
+        dl.batch_size = 4
+        dl.num_workers = 0
+        dl.persistent_workers = False
+        ds = dl.dataset
+        if ds.type in roots:
+            ds.data_root = roots[ds.type]
+        if ds.type == 'ImageNet':  # image-size override
+            for t in ds.pipeline:
+                if t.type == 'RandomResizedCrop':
+                    t.scale = 32
+                elif t.type == 'ResizeEdge':
+                    t.scale = 36
+                elif t.type == 'CenterCrop':
+                    t.crop_size = 32
+    cfg.train_cfg.max_epochs = 1
+    cfg.train_cfg.val_interval = 1
+    cfg.default_hooks.logger.interval = 1
+    cfg.work_dir = work_dir
+    cfg.log_level = 'WARNING'
+    return cfg
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_config_trains_two_iters(path, fake_roots, no_cifar_md5, tmp_path):
+    cfg = shrink(Config.fromfile(path), fake_roots, str(tmp_path))
+    assert cfg.model.type == 'MultiMixClassifier'
+    name = osp.basename(path)
+    if name.endswith('_baseline.py'):
+        assert cfg.model.mixer is None
+    else:
+        assert cfg.model.mixer.type in ('MultiMix', 'InputMixup',
+                                        'ManifoldMixup')
+        if name.endswith('_multimix.py'):
+            assert cfg.model.mixer.n == 1000
+            assert tuple(cfg.model.mixer.alpha) == (0.5, 2.0)
+            assert cfg.model.mixer.prob == 0.5
+    runner = Runner.from_cfg(cfg)
+    losses = []
+    runner.register_hook(_LossRecorder(losses), priority='LOWEST')
+    runner.train()
+    assert runner.iter == 2
+    assert len(losses) == 2 and all(torch.isfinite(torch.tensor(losses)))
+    metrics = runner.val_loop.run()
+    assert 0.0 <= metrics['accuracy/top1'] <= 100.0
+
+
+def test_config_family_complete():
+    names = {osp.basename(p)[:-3] for p in CONFIGS}
+    for fam in ('r18_cifar10', 'r18_cifar100', 'wrn16-8_cifar10',
+                'wrn16-8_cifar100', 'r18_tinyimagenet', 'r50_imagenet',
+                'vits16_imagenet'):
+        for method in ('baseline', 'input_mixup', 'manifold_mixup',
+                       'multimix'):
+            assert f'{fam}_{method}' in names
+
+
+def test_paper_schedules():
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/multimix/'
+                                   'r18_cifar100_multimix.py'))
+    assert cfg.train_cfg.max_epochs == 2000
+    assert cfg.param_scheduler.milestones == [500, 1000, 1500]
+    assert cfg.optim_wrapper.optimizer.lr == 0.1
+    assert cfg.optim_wrapper.optimizer.weight_decay == 1e-4
+    assert cfg.train_dataloader.batch_size == 128
+    ti = Config.fromfile(osp.join(ROOT, 'configs/multimix/'
+                                  'r18_tinyimagenet_multimix.py'))
+    assert ti.train_cfg.max_epochs == 1200
+    assert ti.param_scheduler.milestones == [600, 900]
+    vit = Config.fromfile(osp.join(ROOT, 'configs/multimix/'
+                                   'vits16_imagenet_multimix.py'))
+    assert vit.optim_wrapper.optimizer.type == 'AdamW'
+    assert vit.optim_wrapper.optimizer.lr == 0.01
+
+
+def test_missing_cifar_files_message(tmp_path):
+    from mmmultimix.datasets import OfflineCIFAR100
+    with pytest.raises(FileNotFoundError, match='data_root'):
+        OfflineCIFAR100(data_root=str(tmp_path), split='train')
+
+
+def test_missing_tiny_imagenet_message(tmp_path):
+    from mmmultimix.datasets import TinyImageNet
+    with pytest.raises(FileNotFoundError, match='data_root'):
+        TinyImageNet(data_root=str(tmp_path), split='train')
+
+
+class _LossRecorder(Hook):
+    """Records the training loss of each iteration."""
+
+    def __init__(self, out):
+        self.out = out
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        self.out.append(float(outputs['loss']))
