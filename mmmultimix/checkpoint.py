@@ -5,9 +5,10 @@ checkpoints also pickle numpy arrays and mmengine's ``HistoryBuffer`` in
 ``meta`` / ``message_hub``, so ``load_from``, ``--resume`` and
 ``tools/test.py`` fail with ``UnpicklingError``.
 
-Policy: we keep torch's safe loader and *allow-list* exactly the classes an
+Policy: we keep torch's safe loader and *allow-list* exactly the globals an
 mmengine checkpoint contains (numpy array reconstruction and dtypes,
-``HistoryBuffer``). Checkpoints holding any other pickled object are still
+``HistoryBuffer`` and ``getattr`` for its bound methods, ``Counter`` of
+MultiStepLR, ``codecs.encode``). Checkpoints holding any other pickled object are still
 refused by torch with an ``UnpicklingError`` naming the offending global;
 load such a file only if you trust it, with
 ``torch.load(path, weights_only=False)``, and re-save its ``state_dict``.
@@ -34,8 +35,21 @@ def _numpy_globals() -> list:
 
 
 def _mmengine_globals() -> list:
+    import builtins
+    import codecs
+    import collections
+
     from mmengine.logging import HistoryBuffer
-    return [HistoryBuffer]
+
+    # - HistoryBuffer: MessageHub log buffers in ``message_hub``;
+    # - getattr: MessageHub pickles bound HistoryBuffer methods as
+    #   ``getattr(buffer, 'min')``; the safe unpickler still refuses to *call*
+    #   anything that is not itself allow-listed;
+    # - Counter: MultiStepLR ``milestones`` in the scheduler state;
+    # - codecs.encode: numpy's protocol-2 byte strings.
+    return [
+        HistoryBuffer, builtins.getattr, collections.Counter, codecs.encode
+    ]
 
 
 SAFE_GLOBALS = []

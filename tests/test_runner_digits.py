@@ -10,7 +10,7 @@ import sys
 import pytest
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CFG = osp.join(ROOT, 'configs', 'demo', 'digits_multimix.py')
+CFG = osp.join(ROOT, 'configs', 'demo', 'digits_baseline.py')
 
 
 def _run(args, cwd=ROOT):

@@ -10,7 +10,5 @@ model = dict(
         num_classes=1000,
         in_channels=384,
         dense_size=7,
-        loss=dict(type='CrossEntropyLoss', loss_weight=1.0,
-                  label_smooth_val=0.0),
         topk=(1, 5)),
     mixer={{_base_.mixer}})

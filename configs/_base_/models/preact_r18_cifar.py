@@ -6,7 +6,7 @@ model = dict(
     head=dict(
         type='LinearClsHead',
         num_classes=100,
-        in_channels=512,
-        loss=dict(type='CrossEntropyLoss', loss_weight=1.0,
-                  label_smooth_val=0.0)),
-    mixer=None)
+        in_channels=512),
+    # training loss on (mixed) soft targets, eq. 1 / 15; no label smoothing
+    loss=dict(type='WeightedSoftCrossEntropyLoss', loss_weight=1.0))
+# no `mixer` here: baselines train without mixing; variants add one
