@@ -31,6 +31,19 @@ def _scalars(work_dir):
     return rows
 
 
+def _iters_per_epoch():
+    import math
+
+    from mmengine.config import Config
+
+    import mmmultimix  # noqa: F401
+    from mmmultimix.datasets import Digits
+    cfg = Config.fromfile(CFG)
+    ds = cfg.train_dataloader.dataset
+    n = len(Digits(split='train', num_per_class=ds.num_per_class))
+    return math.ceil(n / cfg.train_dataloader.batch_size)
+
+
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory):
     work = str(tmp_path_factory.mktemp('digits'))
@@ -49,7 +62,7 @@ def test_train_writes_checkpoints_and_metrics(trained):
     rows = _scalars(work)
     losses = [r['loss'] for r in rows if 'loss' in r]
     accs = [r['accuracy/top1'] for r in rows if 'accuracy/top1' in r]
-    assert len(losses) == 16  # 4 epochs x 4 iterations, logged every iter
+    assert len(losses) == 4 * _iters_per_epoch()  # logged every iteration
     assert all(l == l and l > 0 for l in losses)
     assert len(accs) == 2 and all(0.0 <= a <= 100.0 for a in accs)
     # a model trained for 4 epochs on real digits beats chance (10 %)
@@ -65,10 +78,11 @@ def test_resume_continues_from_checkpoint(trained, tmp_path):
     log = _run(['tools/train.py', CFG, '--work-dir', resumed, '--resume',
                 osp.join(resumed, 'epoch_4.pth'), '--cfg-options'] + opts)
     assert osp.isfile(osp.join(resumed, 'epoch_6.pth'))
-    # the resumed run starts at epoch 5, iteration 17 (not from scratch)
+    # the resumed run continues at epoch 5 (not from scratch)
     rows = [r for r in _scalars(resumed) if 'loss' in r]
-    new_steps = sorted(r['step'] for r in rows if r['step'] > 16)
-    assert new_steps[0] == 17 and new_steps[-1] == 24
+    ipe = _iters_per_epoch()
+    new_steps = sorted(r['step'] for r in rows if r['step'] > 4 * ipe)
+    assert new_steps == list(range(4 * ipe + 1, 6 * ipe + 1))
     assert 'resumed' in log.lower() or 'resume' in log.lower()
 
 
@@ -104,3 +118,20 @@ def test_weights_only_policy_refuses_unknown_globals(tmp_path):
         pickle.dump({'state_dict': {}, 'x': Evil()}, f)
     with pytest.raises(pickle.UnpicklingError):
         torch.load(path)
+
+
+def test_demo_prints_table(tmp_path):
+    out = _run(['tools/demo.py', '--methods', 'baseline', 'multimix',
+                '--seeds', '0', '1', '--work-dir', str(tmp_path),
+                '--cfg-options', 'train_cfg.max_epochs=2',
+                'train_cfg.val_interval=1'])
+    rows = re.findall(r'^\| (no mixup|MultiMix) \| ([0-9.]+) ± ([0-9.]+) '
+                      r'\| 2 \|$', out, flags=re.M)
+    assert [r[0] for r in rows] == ['no mixup', 'MultiMix'], out[-2000:]
+    for _, mean, std in rows:
+        assert 0.0 <= float(mean) <= 100.0 and float(std) >= 0.0
+    with open(tmp_path / 'results.json') as f:
+        res = json.load(f)
+    assert set(res) == {'baseline', 'multimix'}
+    assert all(len(v) == 2 for v in res.values())
+    assert osp.isfile(tmp_path / 'multimix' / 'seed1' / 'epoch_2.pth')

@@ -8,6 +8,7 @@ leaves its work dir (logs, checkpoints) under ``--work-dir``::
 """
 import argparse
 import json
+import warnings
 import os.path as osp
 import statistics
 import sys
@@ -21,6 +22,9 @@ DEMO_METHODS = [
     ('input_mixup', 'input mixup'),
     ('manifold_mixup', 'manifold mixup'),
     ('multimix', 'MultiMix'),
+    ('dense', 'MultiMix + dense'),
+    ('distil', 'MultiMix + distil'),
+    ('dense_distil', 'MultiMix + dense + distil'),
 ]
 
 
@@ -43,13 +47,20 @@ def run_one(method: str, seed: int, work_dir: str, cfg_options=None,
     cfg.randomness = dict(seed=seed, deterministic=False)
     cfg.experiment_name = f'digits_{method}_seed{seed}_{time.time_ns()}'
     if quiet:
-        cfg.log_level = 'WARNING'
+        cfg.log_level = 'ERROR'
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     runner = Runner.from_cfg(cfg)
     runner.train()
     metrics = runner.test()
     return float(metrics['accuracy/top1'])
+
+
+def num_per_class() -> int:
+    from mmengine.config import Config
+    cfg = Config.fromfile(
+        osp.join(ROOT, 'configs', '_base_', 'datasets', 'digits_lowdata.py'))
+    return cfg.num_per_class
 
 
 def format_table(results: dict, names: dict) -> str:
@@ -66,6 +77,8 @@ def format_table(results: dict, names: dict) -> str:
 
 
 def main():
+    warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
+    from mmengine.config import DictAction
     methods = available_methods()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--methods', nargs='+',
@@ -73,6 +86,8 @@ def main():
                         choices=[k for k, _ in methods])
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     parser.add_argument('--work-dir', default=osp.join('work_dirs', 'demo'))
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='overrides applied to every demo config')
     parser.add_argument('--verbose', action='store_true',
                         help='print the mmengine logs of every run')
     args = parser.parse_args()
@@ -83,15 +98,16 @@ def main():
     done = 0
     for method in args.methods:
         for seed in args.seeds:
-            acc = run_one(method, seed, args.work_dir, quiet=not args.verbose)
+            acc = run_one(method, seed, args.work_dir, args.cfg_options,
+                          quiet=not args.verbose)
             results.setdefault(method, []).append(acc)
             done += 1
             eta = (time.time() - t0) / done * (total - done)
             print(f'[{done}/{total}] {names[method]:<16} seed {seed}: '
                   f'top-1 {acc:.2f} %  (ETA {eta:.0f} s)', flush=True)
     table = format_table(results, names)
-    print('\nDigits, low-data split (20 train images per class), '
-          f'test top-1 over seeds {args.seeds}:\n')
+    print(f'\nDigits, low-data split ({num_per_class()} train images per '
+          f'class), test top-1 (%) over seeds {args.seeds}:\n')
     print(table)
     print(f'\n{total} runs in {time.time() - t0:.0f} s; work dirs under '
           f'{args.work_dir}/')

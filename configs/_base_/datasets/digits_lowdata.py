@@ -1,8 +1,8 @@
 # scikit-learn's bundled digits (real 8x8 grayscale, 10 classes; no download).
 # Fixed stratified split: 70 % train / 30 % test (540 images); low-data
-# training subset of 20 images per class (200 images).
+# training subset of 10 images per class (100 images).
 dataset_type = 'Digits'
-num_per_class = 20
+num_per_class = 10
 data_preprocessor = dict(num_classes=10, mean=[78.0], std=[96.0],
                          to_rgb=False)
 train_pipeline = [

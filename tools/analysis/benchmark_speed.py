@@ -1,0 +1,203 @@
+"""Training-step throughput of every mixing variant, as ratios to no mixup.
+
+Times full training steps (forward, backward, optimizer step) of the real
+model built from a config, on synthetic batches, with interleaved
+repetitions after warm-up, and reports the median (and spread) of images/s
+and each variant's ratio to the no-mixup baseline measured in the same run.
+MultiMix variants are timed on their MultiMix branch (``prob=1``), which is
+what a MultiMix step costs; with ``prob=0.5`` half the steps are plain input
+mixup. ``--n-sweep`` adds the throughput of MultiMix and dense MultiMix as a
+function of ``n`` (Fig. 5), written as a table and, with ``--plot``, a PNG.
+
+Example (the README numbers)::
+
+    python tools/analysis/benchmark_speed.py \\
+        configs/multimix/r18_cifar100_baseline.py --batch-size 128 \\
+        --img-size 32 --reps 5 --n-sweep 10 100 1000 10000
+"""
+import argparse
+import copy
+import os.path as osp
+import statistics
+import sys
+import time
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, ROOT)
+
+import torch  # noqa: E402
+
+VARIANTS = {
+    'baseline': None,
+    'input_mixup': dict(type='InputMixup', alpha=1.0),
+    'manifold_mixup': dict(type='ManifoldMixup', alpha=2.0,
+                           layers=(0, 1, 2)),
+    'multimix': dict(type='MultiMix', n=1000, prob=1.0),
+    'dense': dict(type='MultiMix', n=1000, prob=1.0, dense=True),
+}
+
+
+def build_variant(cfg, mixer, dense_size):
+    """Model + optimizer wrapper for one variant of ``cfg``."""
+    from mmengine.optim import build_optim_wrapper
+    from mmpretrain.registry import MODELS
+    model_cfg = copy.deepcopy(cfg.model)
+    model_cfg.pop('mixer', None)
+    if mixer is not None and mixer.get('dense'):
+        model_cfg['neck'] = None
+        head = dict(model_cfg['head'])
+        head['type'] = 'DenseLinearClsHead'
+        head['dense_size'] = dense_size
+        model_cfg['head'] = head
+    model_cfg['mixer'] = mixer
+    model_cfg['data_preprocessor'] = dict(
+        type='ClsDataPreprocessor',
+        num_classes=model_cfg['head']['num_classes'])
+    model = MODELS.build(model_cfg)
+    model.init_weights()
+    return model
+
+
+def make_step(model, device, batch_size, img_size, in_channels, lr=0.1):
+    from mmpretrain.structures import DataSample
+    model.to(device).train()
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9,
+                          weight_decay=1e-4)
+    c = model.head.num_classes
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(batch_size, in_channels, img_size, img_size,
+                    generator=g).to(device)
+    labels = torch.randint(c, (batch_size, ), generator=g)
+    samples = [DataSample().set_gt_label(int(y)) for y in labels]
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = model.loss(x, samples)['loss']
+        loss.backward()
+        opt.step()
+        if device.type == 'cuda':
+            torch.cuda.synchronize(device)
+
+    return step
+
+
+def time_variants(steps, reps, warmup, batch_size):
+    """Interleaved timing: rep r times every variant once, in turn."""
+    for step in steps.values():
+        for _ in range(warmup):
+            step()
+    times = {k: [] for k in steps}
+    for _ in range(reps):
+        for k, step in steps.items():
+            t0 = time.perf_counter()
+            step()
+            times[k].append(time.perf_counter() - t0)
+    out = {}
+    for k, ts in times.items():
+        med = statistics.median(ts)
+        out[k] = dict(img_s=batch_size / med, median_s=med,
+                      spread=(max(ts) - min(ts)) / med if len(ts) > 1 else 0.0)
+    return out
+
+
+def format_table(res, base='baseline'):
+    b = res[base]['img_s']
+    lines = ['| variant | img/s | ratio to baseline | spread |',
+             '|---|---|---|---|']
+    for k, r in res.items():
+        lines.append(f"| {k} | {r['img_s']:.1f} | {r['img_s'] / b:.3f} | "
+                     f"±{100 * r['spread'] / 2:.1f} % |")
+    return '\n'.join(lines)
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('config', nargs='?',
+                   default=osp.join(ROOT, 'configs', 'multimix',
+                                    'r18_cifar100_baseline.py'))
+    p.add_argument('--variants', nargs='+', default=list(VARIANTS),
+                   choices=list(VARIANTS))
+    p.add_argument('--batch-size', type=int, default=128)
+    p.add_argument('--img-size', type=int, default=32)
+    p.add_argument('--dense-size', type=int, default=4)
+    p.add_argument('--n', type=int, default=1000)
+    p.add_argument('--reps', type=int, default=5)
+    p.add_argument('--warmup', type=int, default=2)
+    p.add_argument('--n-sweep', nargs='*', type=int, default=[])
+    p.add_argument('--device', default='cuda' if torch.cuda.is_available()
+                   else 'cpu')
+    p.add_argument('--cfg-options', nargs='+', default=None,
+                   help='key=value overrides of the model config')
+    p.add_argument('--out', help='write the Markdown tables here')
+    p.add_argument('--plot', help='PNG of throughput vs n (with --n-sweep)')
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    from mmengine.config import Config, DictAction  # noqa: F401
+
+    import mmmultimix  # noqa: F401
+    args = parse_args(argv)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        opts = {}
+        for kv in args.cfg_options:
+            k, v = kv.split('=', 1)
+            opts[k] = eval(v, {}, {})  # noqa: S307  (numbers, tuples)
+        cfg.merge_from_dict(opts)
+    device = torch.device(args.device)
+    in_ch = cfg.model.backbone.get('in_channels', 3)
+    torch.manual_seed(0)
+    steps = {}
+    for name in args.variants:
+        mixer = copy.deepcopy(VARIANTS[name])
+        if mixer is not None and 'n' in mixer:
+            mixer['n'] = args.n
+        model = build_variant(cfg, mixer, args.dense_size)
+        steps[name] = make_step(model, device, args.batch_size,
+                                args.img_size, in_ch)
+    res = time_variants(steps, args.reps, args.warmup, args.batch_size)
+    base = 'baseline' if 'baseline' in res else next(iter(res))
+    header = (f'{osp.basename(args.config)}, {args.device}, m = '
+              f'{args.batch_size}, {args.img_size}x{args.img_size}, n = '
+              f'{args.n}, {args.reps} interleaved reps (median)')
+    text = header + '\n\n' + format_table(res, base)
+    sweep = {}
+    if args.n_sweep:
+        sweep_steps = {'baseline': steps[base]} if base == 'baseline' else {}
+        for n in args.n_sweep:
+            for kind in ('multimix', 'dense'):
+                mixer = dict(VARIANTS[kind], n=n)
+                model = build_variant(cfg, mixer, args.dense_size)
+                sweep_steps[f'{kind} n={n}'] = make_step(
+                    model, device, args.batch_size, args.img_size, in_ch)
+        sweep = time_variants(sweep_steps, args.reps, args.warmup,
+                              args.batch_size)
+        text += '\n\nThroughput vs n:\n\n' + format_table(
+            sweep, 'baseline' if 'baseline' in sweep else next(iter(sweep)))
+    print(text)
+    if args.out:
+        with open(args.out, 'w') as f:
+            f.write(text + '\n')
+    if args.plot and sweep:
+        import matplotlib
+        matplotlib.use('Agg')
+        import matplotlib.pyplot as plt
+        b = sweep.get('baseline', {}).get('img_s')
+        fig, ax = plt.subplots(figsize=(5, 3.5))
+        for kind in ('multimix', 'dense'):
+            ys = [sweep[f'{kind} n={n}']['img_s'] / (b or 1.0)
+                  for n in args.n_sweep]
+            ax.plot(args.n_sweep, ys, marker='o', label=kind)
+        ax.set_xscale('log')
+        ax.set_xlabel('n (interpolated tuples)')
+        ax.set_ylabel('throughput / no-mixup' if b else 'img/s')
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(args.plot, dpi=120)
+    return res, sweep
+
+
+if __name__ == '__main__':
+    main()
