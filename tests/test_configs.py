@@ -13,7 +13,23 @@ import mmmultimix  # noqa: F401
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'multimix', '*.py')))
+FAMILIES = ('r18_cifar10', 'r18_cifar100', 'wrn16-8_cifar10',
+            'wrn16-8_cifar100', 'r18_tinyimagenet', 'r50_imagenet',
+            'vits16_imagenet')
 DEMO = sorted(glob.glob(osp.join(ROOT, 'configs', 'demo', '*.py')))
+
+
+def _small_images(pipeline):
+    for t in pipeline:
+        if t.type == 'RandomResizedCrop':
+            t.scale = 32
+        elif t.type == 'ResizeEdge':
+            t.scale = 36
+        elif t.type == 'CenterCrop':
+            t.crop_size = 32
+        elif t.type == 'MultiView':
+            for sub in t.transforms:
+                _small_images(sub)
 
 
 def shrink(cfg, roots, work_dir):
@@ -27,13 +43,7 @@ def shrink(cfg, roots, work_dir):
         if ds.type in roots:
             ds.data_root = roots[ds.type]
         if ds.type == 'ImageNet':  # image-size override
-            for t in ds.pipeline:
-                if t.type == 'RandomResizedCrop':
-                    t.scale = 32
-                elif t.type == 'ResizeEdge':
-                    t.scale = 36
-                elif t.type == 'CenterCrop':
-                    t.crop_size = 32
+            _small_images(ds.pipeline)
     cfg.train_cfg.max_epochs = 1
     cfg.train_cfg.val_interval = 1
     cfg.default_hooks.logger.interval = 1
@@ -47,7 +57,7 @@ def test_config_trains_two_iters(path, fake_roots, no_cifar_md5, tmp_path):
     cfg = shrink(Config.fromfile(path), fake_roots, str(tmp_path))
     assert cfg.model.type == 'MultiMixClassifier'
     name = osp.basename(path)
-    if name.endswith('_baseline.py'):
+    if name.startswith(tuple(f'{f}_baseline' for f in FAMILIES)):
         assert cfg.model.get('mixer') is None
     else:
         assert cfg.model.mixer.type in ('MultiMix', 'InputMixup',
@@ -56,23 +66,29 @@ def test_config_trains_two_iters(path, fake_roots, no_cifar_md5, tmp_path):
             assert cfg.model.mixer.n == 1000
             assert tuple(cfg.model.mixer.alpha) == (0.5, 2.0)
             assert cfg.model.mixer.prob == 0.5
+    if name.endswith('_distil.py') or '_distil' in name:
+        assert cfg.model.distill.gamma == 0.5
+        assert [h.type for h in cfg.custom_hooks] == ['RNGStateHook',
+                                                 'EMASelfDistillHook']
+        assert cfg.train_dataloader.dataset.pipeline[-2].type == 'MultiView'
     runner = Runner.from_cfg(cfg)
     losses = []
     runner.register_hook(_LossRecorder(losses), priority='LOWEST')
     runner.train()
     assert runner.iter == 2
     assert len(losses) == 2 and all(torch.isfinite(torch.tensor(losses)))
+    model = runner.model
+    if model.teacher is not None:  # the hook ran after both iterations
+        assert int(model.teacher.steps) == 2
     metrics = runner.val_loop.run()
     assert 0.0 <= metrics['accuracy/top1'] <= 100.0
 
 
 def test_config_family_complete():
     names = {osp.basename(p)[:-3] for p in CONFIGS}
-    for fam in ('r18_cifar10', 'r18_cifar100', 'wrn16-8_cifar10',
-                'wrn16-8_cifar100', 'r18_tinyimagenet', 'r50_imagenet',
-                'vits16_imagenet'):
+    for fam in FAMILIES:
         for method in ('baseline', 'input_mixup', 'manifold_mixup',
-                       'multimix'):
+                       'multimix', 'dense', 'distil', 'dense_distil'):
             assert f'{fam}_{method}' in names
 
 

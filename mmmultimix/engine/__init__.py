@@ -1,1 +1,4 @@
 """Engine components (hooks, loops)."""
+from .hooks import EMASelfDistillHook, RNGStateHook
+
+__all__ = ['EMASelfDistillHook', 'RNGStateHook']

@@ -1,6 +1,7 @@
 """Registered modules (mmpretrain's MODELS registry)."""
 from .backbones import PreActResNet, StagedBackbone, WideResNet
 from .classifiers import MultiMixClassifier
+from .data_preprocessors import MultiViewClsDataPreprocessor
 from .heads import DenseLinearClsHead
 from .losses import WeightedSoftCrossEntropyLoss
 from .mixers import (EMBEDDING, BaseMixer, InputMixup, ManifoldMixup,
@@ -9,5 +10,6 @@ from .mixers import (EMBEDDING, BaseMixer, InputMixup, ManifoldMixup,
 __all__ = [
     'PreActResNet', 'StagedBackbone', 'WideResNet', 'MultiMixClassifier',
     'DenseLinearClsHead', 'WeightedSoftCrossEntropyLoss', 'EMBEDDING',
-    'BaseMixer', 'InputMixup', 'ManifoldMixup', 'MixPlan', 'MultiMix'
+    'BaseMixer', 'InputMixup', 'ManifoldMixup', 'MixPlan', 'MultiMix',
+    'MultiViewClsDataPreprocessor'
 ]

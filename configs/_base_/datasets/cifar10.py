@@ -7,10 +7,16 @@ data_preprocessor = dict(
     mean=[125.307, 122.961, 113.8575],
     std=[51.5865, 50.847, 51.255],
     to_rgb=False)
-train_pipeline = [
+load_pipeline = []
+view_pipeline = [
     dict(type='RandomCrop', crop_size=img_size, padding=4),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
+]
+train_pipeline = load_pipeline + view_pipeline + [dict(type='PackInputs')]
+# two views t ~ T (student) and t' ~ T' (teacher), for self-distillation
+distil_pipeline = load_pipeline + [
+    dict(type='MultiView', num_views=2, transforms=[view_pipeline]),
+    dict(type='PackInputs')
 ]
 test_pipeline = [dict(type='PackInputs')]
 train_dataloader = dict(

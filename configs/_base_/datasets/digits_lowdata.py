@@ -5,9 +5,15 @@ dataset_type = 'Digits'
 num_per_class = 10
 data_preprocessor = dict(num_classes=10, mean=[78.0], std=[96.0],
                          to_rgb=False)
-train_pipeline = [
+load_pipeline = []
+view_pipeline = [
     dict(type='RandomCrop', crop_size=8, padding=1),
-    dict(type='PackInputs'),
+]
+train_pipeline = load_pipeline + view_pipeline + [dict(type='PackInputs')]
+# two views t ~ T (student) and t' ~ T' (teacher), for self-distillation
+distil_pipeline = load_pipeline + [
+    dict(type='MultiView', num_views=2, transforms=[view_pipeline]),
+    dict(type='PackInputs')
 ]
 test_pipeline = [dict(type='PackInputs')]
 train_dataloader = dict(

@@ -8,11 +8,16 @@ data_preprocessor = dict(
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
     to_rgb=True)
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
+load_pipeline = [dict(type='LoadImageFromFile')]
+view_pipeline = [
     dict(type='RandomResizedCrop', scale=img_size),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
+]
+train_pipeline = load_pipeline + view_pipeline + [dict(type='PackInputs')]
+# two views t ~ T (student) and t' ~ T' (teacher), for self-distillation
+distil_pipeline = load_pipeline + [
+    dict(type='MultiView', num_views=2, transforms=[view_pipeline]),
+    dict(type='PackInputs')
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),

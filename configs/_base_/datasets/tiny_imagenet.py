@@ -8,11 +8,16 @@ data_preprocessor = dict(
     mean=[122.4786, 114.2755, 101.3963],
     std=[70.4924, 68.5679, 71.8127],
     to_rgb=True)
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
+load_pipeline = [dict(type='LoadImageFromFile')]
+view_pipeline = [
     dict(type='RandomCrop', crop_size=img_size, padding=4),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
+]
+train_pipeline = load_pipeline + view_pipeline + [dict(type='PackInputs')]
+# two views t ~ T (student) and t' ~ T' (teacher), for self-distillation
+distil_pipeline = load_pipeline + [
+    dict(type='MultiView', num_views=2, transforms=[view_pipeline]),
+    dict(type='PackInputs')
 ]
 test_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
 train_dataloader = dict(

@@ -1,7 +1,9 @@
-"""Image classifier trained with MultiMix (or another mixer)."""
-from typing import List, Optional, Tuple
+"""Image classifier trained with MultiMix (or another mixer), optionally with
+online self-distillation from an EMA teacher."""
+from typing import List, NamedTuple, Optional, Tuple
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.models.classifiers import ImageClassifier
 from mmpretrain.registry import MODELS
@@ -10,10 +12,20 @@ from torch import Tensor
 
 from mmmultimix import functional as Fm
 from ..mixers import EMBEDDING, BaseMixer, MixPlan
-from ..utils import affine_classifier, check_staged, forward_stages
-from ..utils.staged import num_stages
+from ..utils import (ClassifierNet, EMATeacher, affine_classifier,
+                     check_staged, forward_stages, num_stages)
 
 __all__ = ['MultiMixClassifier']
+
+
+class MixedOutput(NamedTuple):
+    """Logits of an interpolated batch: ``(n, c)``, or ``(n, r, c)`` dense;
+    ``targets`` alike; ``weights`` ``(n, r)`` for dense (eq. 15), else None;
+    ``mhat`` the dense ``M̂`` ``(r, m, n)`` (shared with the teacher)."""
+    logits: Tensor
+    targets: Tensor
+    weights: Optional[Tensor] = None
+    mhat: Optional[Tensor] = None
 
 
 @MODELS.register_module()
@@ -22,18 +34,29 @@ class MultiMixClassifier(ImageClassifier):
 
     Only :meth:`loss` differs from the parent: inference (``predict``,
     ``tensor`` mode) is the unchanged classifier, so a checkpoint loads into
-    a plain ``ImageClassifier`` config.
+    a plain ``ImageClassifier`` config (its ``teacher.*`` keys aside).
 
     Per batch the ``mixer`` samples a :class:`MixPlan`; the classifier runs
     the network up to the plan's layer, interpolates there and finishes the
     forward pass; the loss is the soft-target cross-entropy ``H(Ỹ, P̃)``
-    (eq. 1 / eq. 8).
+    (eq. 1 / eq. 8), or the weighted dense loss (eq. 15) for dense plans.
 
     When the plan interpolates the final embedding and the head is affine
-    (``LinearClsHead``, ``VisionTransformerClsHead``), logits of the ``m``
-    real examples are interpolated instead of embeddings:
-    ``Λᵀ(ZWᵀ + b) = (ΛᵀZ)Wᵀ + b`` exactly, because every column of ``Λ`` sums
-    to 1 — ``n × c`` work instead of ``n × d``.
+    (``LinearClsHead``, ``VisionTransformerClsHead``,
+    ``DenseLinearClsHead``), logits of the ``m`` real examples are
+    interpolated instead of embeddings: ``Λᵀ(ZWᵀ + b) = (ΛᵀZ)Wᵀ + b``
+    exactly, because every column of ``Λ`` (or ``M̂``) sums to 1.
+
+    Self-distillation (§3.3, eq. 9) with ``distill=dict(gamma=0.5)``: the
+    classifier owns ``teacher``, an EMA of its backbone/neck/head updated by
+    ``EMASelfDistillHook``; inputs may carry two views ``(2, m, C, H, W)``
+    (``MultiViewClsDataPreprocessor``), the student sees view 0 and the
+    teacher view 1 (a single view is shared). Student and teacher are mixed
+    with the same plan (same ``Λ``, same permutation, for dense the same
+    ``M̂``), and the loss is ``γ H(Ỹ, P̃) + (1 − γ) H(P̃', P̃)``. The teacher
+    runs under ``no_grad`` in training mode (batch statistics of its view,
+    as Mean Teacher / BYOL); its BN running statistics are copies of the
+    student's.
 
     Args:
         backbone (dict): backbone config.
@@ -42,6 +65,12 @@ class MultiMixClassifier(ImageClassifier):
         mixer (dict, optional): ``MultiMix``, ``InputMixup`` or
             ``ManifoldMixup`` config; None trains without mixing (soft
             cross-entropy on one-hot targets).
+        distill (dict, optional): self-distillation: ``gamma`` in ``[0, 1]``
+            (default 0.5), ``momentum`` of the EMA teacher in ``(0, 1)``
+            (mmengine convention, ``1 − decay``; default 0.001; the hook may
+            schedule it) and ``frozen_teacher`` (two-stage variant of A.5:
+            a checkpoint path whose ``backbone/neck/head`` weights initialise
+            a teacher that is never updated). None disables distillation.
         interpolate_logits (bool): use the logit-space shortcut when the
             head is affine. Defaults to True.
         loss (dict): loss on mixed (soft, optionally weighted) targets.
@@ -57,6 +86,7 @@ class MultiMixClassifier(ImageClassifier):
                  neck: Optional[dict] = None,
                  head: Optional[dict] = None,
                  mixer: Optional[dict] = None,
+                 distill: Optional[dict] = None,
                  interpolate_logits: bool = True,
                  loss: dict = dict(type='WeightedSoftCrossEntropyLoss'),
                  pretrained: Optional[str] = None,
@@ -66,6 +96,9 @@ class MultiMixClassifier(ImageClassifier):
         if mixer is not None and train_cfg and train_cfg.get('augments'):
             raise ValueError('model.train_cfg.augments (input batch augments) '
                              'cannot be combined with model.mixer')
+        if isinstance(data_preprocessor, dict):
+            data_preprocessor.setdefault('type',
+                                         'MultiViewClsDataPreprocessor')
         super().__init__(backbone, neck, head, pretrained, train_cfg,
                          data_preprocessor, init_cfg)
         if head is None:
@@ -74,7 +107,7 @@ class MultiMixClassifier(ImageClassifier):
             mixer = MODELS.build(mixer)
         self.mixer = mixer
         self.interpolate_logits = bool(interpolate_logits)
-        if not isinstance(loss, torch.nn.Module):
+        if not isinstance(loss, nn.Module):
             loss = MODELS.build(loss)
         self.mix_loss = loss
         if mixer is not None:
@@ -83,7 +116,9 @@ class MultiMixClassifier(ImageClassifier):
                     check_staged(self.backbone, layer, 'model.mixer.layer')
             if getattr(mixer, 'dense', False):
                 self._check_dense(mixer)
+        self._init_distill(distill)
 
+    # ------------------------------------------------------------ set-up
     def _check_dense(self, mixer) -> None:
         if not hasattr(self.head, 'dense_logits'):
             raise ValueError('model.mixer.dense=True needs a dense head '
@@ -97,6 +132,79 @@ class MultiMixClassifier(ImageClassifier):
             raise ValueError("model.mixer.attention='cam' needs a linear "
                              f'classifier head; {type(self.head).__name__} '
                              'is not linear')
+
+    def _init_distill(self, distill: Optional[dict]) -> None:
+        self.teacher = None
+        self.distill_gamma = None
+        self.frozen_teacher = False
+        if distill is None:
+            return
+        distill = dict(distill)
+        unknown = set(distill) - {'gamma', 'momentum', 'frozen_teacher'}
+        if unknown:
+            raise ValueError(f'model.distill has unknown keys {sorted(unknown)}'
+                             "; valid: 'gamma', 'momentum', 'frozen_teacher'")
+        gamma = float(distill.get('gamma', 0.5))
+        if not 0.0 <= gamma <= 1.0:
+            raise ValueError(f'model.distill.gamma must lie in [0, 1], got '
+                             f'{gamma}')
+        momentum = float(distill.get('momentum', 0.001))
+        if not 0.0 < momentum < 1.0:
+            raise ValueError('model.distill.momentum must lie in (0, 1) '
+                             '(mmengine convention: 1 - decay), got '
+                             f'{momentum}')
+        self.distill_gamma = gamma
+        self.teacher = EMATeacher(self._student_net(), momentum)
+        ckpt = distill.get('frozen_teacher')
+        if ckpt is not None:
+            self.frozen_teacher = True
+            self._frozen_teacher_ckpt = ckpt
+
+    def init_weights(self):
+        super().init_weights()
+        if self.teacher is None:
+            return
+        # the teacher starts as a copy of the initialised student
+        self.teacher.module.load_state_dict(self._student_net().state_dict())
+        if self.frozen_teacher:
+            self.load_frozen_teacher(self._frozen_teacher_ckpt)
+
+    def load_frozen_teacher(self, path: str) -> None:
+        """Loads the student weights (``backbone/neck/head``) of one of our
+        classification checkpoints into the (frozen) teacher, strictly."""
+        from mmengine.runner.checkpoint import _load_checkpoint
+        ckpt = _load_checkpoint(path, map_location='cpu')
+        state = ckpt.get('state_dict', ckpt)
+        state = {
+            k: v
+            for k, v in state.items()
+            if k.split('.', 1)[0] in ('backbone', 'neck', 'head')
+        }
+        self.teacher.module.load_state_dict(state, strict=True)
+
+    def _student_net(self) -> ClassifierNet:
+        return ClassifierNet(self.backbone, self.neck, self.head)
+
+    @torch.no_grad()
+    def update_teacher(self, momentum: Optional[float] = None) -> None:
+        """One EMA step of the teacher towards the student (no-op for a
+        frozen teacher). Called by ``EMASelfDistillHook``."""
+        if self.teacher is None or self.frozen_teacher:
+            return
+        if momentum is not None:
+            self.teacher.momentum = float(momentum)
+        self.teacher.update_parameters(self._student_net())
+
+    def _check_teacher_updated(self) -> None:
+        """Fail fast when an EMA teacher is never updated (no hook)."""
+        if not self.training or self.frozen_teacher:
+            return
+        self._distill_calls = getattr(self, '_distill_calls', 0) + 1
+        if self._distill_calls > 2 and int(self.teacher.steps) == 0:
+            raise RuntimeError(
+                'model.distill is set but the EMA teacher is never updated: '
+                "add custom_hooks=[dict(type='EMASelfDistillHook')] to the "
+                'config (or call model.update_teacher() after each step)')
 
     @property
     def num_classes(self) -> int:
@@ -124,67 +232,101 @@ class MultiMixClassifier(ImageClassifier):
         return F.one_hot(labels.long(), c).float()
 
     # ------------------------------------------------------------ forward
-    def mixed_logits(self, inputs: Tensor, targets: Tensor,
-                     plan: MixPlan) -> Tuple[Tensor, Tensor]:
-        """Logits ``(n, c)`` of the interpolated batch and its targets."""
+    def mixed_logits(self, inputs: Tensor, targets: Tensor, plan: MixPlan,
+                     net: Optional[nn.Module] = None) -> Tuple[Tensor, Tensor]:
+        """Logits ``(n, c)`` of the interpolated batch and its targets, for
+        the student (``net=None``) or the teacher network."""
+        out = self._mixed(net or self, inputs, targets, plan)
+        return out.logits, out.targets
+
+    def _mixed(self, net, inputs: Tensor, targets: Tensor, plan: MixPlan,
+               mhat: Optional[Tensor] = None) -> MixedOutput:
+        if plan.dense:
+            return self._dense_mixed(net, inputs, targets, plan, mhat)
+        head = net.head
         if plan.layer == EMBEDDING:
-            feats = self.extract_feat(inputs)
-            fc = affine_classifier(self.head)
+            feats = net.extract_feat(inputs)
+            fc = affine_classifier(head)
             if fc is not None and self.interpolate_logits:
-                logits = fc(self.head.pre_logits(feats))
-                return plan.mix(logits, targets)
+                return MixedOutput(*plan.mix(fc(head.pre_logits(feats)),
+                                             targets))
             mixed, mixed_targets = [], None
             for f in feats:
                 f_mixed, mixed_targets = plan.mix(f, targets)
                 mixed.append(f_mixed)
-            return self.head(tuple(mixed)), mixed_targets
-        x = forward_stages(self.backbone, inputs, 0, plan.layer)
+            return MixedOutput(head(tuple(mixed)), mixed_targets)
+        x = forward_stages(net.backbone, inputs, 0, plan.layer)
         x, mixed_targets = plan.mix(x, targets)
         if plan.layer == 0:
-            feats = self.backbone(x)
+            feats = net.backbone(x)
         else:
-            k = num_stages(self.backbone)
-            feats = (forward_stages(self.backbone, x, plan.layer, k), )
-        if self.with_neck:
-            feats = self.neck(feats)
-        return self.head(feats), mixed_targets
+            k = num_stages(net.backbone)
+            feats = (forward_stages(net.backbone, x, plan.layer, k), )
+        if net.neck is not None:
+            feats = net.neck(feats)
+        return MixedOutput(head(feats), mixed_targets)
 
-    def dense_mixed_logits(self, inputs: Tensor, targets: Tensor,
-                           plan: MixPlan) -> Tuple[Tensor, Tensor, Tensor]:
-        """Dense MultiMix (eqs. 10–14): logits ``(n, r, c)``, targets
-        ``(n, r, c)`` and loss weights ``s`` ``(n, r)``.
-
-        With ``interpolate_logits`` the 1×1-conv classifier runs on the
-        ``m`` real feature maps and ``M̂ᵀ`` is applied to the ``m × c × r``
-        logits (exact: columns of ``M̂`` sum to 1); no ``n × r × d`` tensor
-        is formed.
-        """
-        fmap = self.head.dense_map(self.backbone(inputs))
+    def _dense_mixed(self, net, inputs: Tensor, targets: Tensor,
+                     plan: MixPlan, mhat: Optional[Tensor]) -> MixedOutput:
+        """Dense MultiMix (eqs. 10–14): logits and targets ``(n, r, c)``,
+        weights ``s`` ``(n, r)``. With ``interpolate_logits`` the 1×1-conv
+        classifier runs on the ``m`` real maps and ``M̂ᵀ`` is applied to the
+        ``m × c × r`` logits (exact); no ``n × r × d`` tensor is formed.
+        ``mhat`` given (the teacher): reuse the student's ``M̂``."""
+        head = net.head
+        fmap = head.dense_map(net.backbone(inputs))
         m, _, h, w = fmap.shape
-        weight = self.head.fc.weight if plan.attention == 'cam' else None
-        attn = Fm.spatial_attention(fmap, plan.attention, plan.attention_norm,
-                                    weight, targets)
-        lam = self.mixer.sample_dense(h * w, m, fmap.device)
-        if self.interpolate_logits:
+        weights = None
+        if mhat is None:
+            weight = head.fc.weight if plan.attention == 'cam' else None
+            attn = Fm.spatial_attention(fmap, plan.attention,
+                                        plan.attention_norm, weight, targets)
+            lam = self.mixer.sample_dense(h * w, m, fmap.device)
             mhat, weights = Fm.dense_mix_weights(attn, lam)
-            logits = Fm.dense_interpolate(self.head.dense_logits(fmap), mhat)
-            return logits, Fm.dense_mix_targets(targets, mhat), weights
-        mixed, mixed_targets, weights = Fm.dense_multimix(
-            fmap, targets, attn, lam)
-        logits = self.head.dense_logits(mixed).transpose(1, 2)
-        return logits, mixed_targets, weights
+        if self.interpolate_logits:
+            logits = Fm.dense_interpolate(head.dense_logits(fmap), mhat)
+        else:
+            z = Fm.dense_interpolate(fmap.flatten(2), mhat)  # (n, r, d)
+            n = z.shape[0]
+            mixed = z.transpose(1, 2).reshape(n, -1, h, w)
+            logits = head.dense_logits(mixed).transpose(1, 2)
+        return MixedOutput(logits, Fm.dense_mix_targets(targets, mhat),
+                           weights, mhat)
+
+    @staticmethod
+    def _split_views(inputs: Tensor) -> Tuple[Tensor, Tensor]:
+        """``(V, m, ...)`` views: student view 0, teacher view 1 (or 0)."""
+        if inputs.dim() == 5:
+            return inputs[0], inputs[min(1, inputs.shape[0] - 1)]
+        return inputs, inputs
 
     def loss(self, inputs: Tensor, data_samples: List[DataSample]) -> dict:
-        """Soft-target cross-entropy of the interpolated batch (eq. 8), or
-        the weighted dense loss (eq. 15) for dense plans."""
-        targets = self.soft_targets(data_samples, inputs.device)
-        if self.mixer is None:
-            logits = self.head(self.extract_feat(inputs))
-            return dict(loss=self.mix_loss(logits, targets))
-        plan = self.mixer.sample(inputs.shape[0], inputs.device)
-        if plan.dense:
-            logits, mixed_targets, weights = self.dense_mixed_logits(
-                inputs, targets, plan)
-            return dict(loss=self.mix_loss(logits, mixed_targets, weights))
-        logits, mixed_targets = self.mixed_logits(inputs, targets, plan)
-        return dict(loss=self.mix_loss(logits, mixed_targets))
+        """Loss of the interpolated batch: eq. 8 (eq. 15 for dense plans),
+        plus eq. 9 with a teacher."""
+        student_in, teacher_in = self._split_views(inputs)
+        targets = self.soft_targets(data_samples, student_in.device)
+        plan = None
+        if self.mixer is not None:
+            plan = self.mixer.sample(student_in.shape[0], student_in.device)
+        if plan is None:
+            logits = self.head(self.extract_feat(student_in))
+            out = MixedOutput(logits, targets)
+        else:
+            out = self._mixed(self, student_in, targets, plan)
+        if self.teacher is None:
+            return dict(loss=self.mix_loss(out.logits, out.targets,
+                                           out.weights))
+        self._check_teacher_updated()
+        with torch.no_grad():
+            tnet = self.teacher.module
+            tnet.train(self.training)
+            if plan is None:
+                t_logits = tnet(teacher_in)
+            else:
+                t_logits = self._mixed(tnet, teacher_in, targets, plan,
+                                       out.mhat).logits
+            t_probs = torch.softmax(t_logits.float(), dim=-1)
+        gamma = self.distill_gamma
+        cls = self.mix_loss(out.logits, out.targets, out.weights)
+        dist = self.mix_loss(out.logits, t_probs, out.weights)
+        return dict(loss_cls=gamma * cls, loss_distill=(1 - gamma) * dist)

@@ -17,13 +17,46 @@ class BaseMixer(BaseModule):
     per batch; the maths is in :mod:`mmmultimix.functional` and the network
     surgery in :class:`~mmmultimix.models.MultiMixClassifier`.
 
-    Randomness comes from ``self.generator`` (None: the default generator of
-    each device, seeded by mmengine's ``randomness.seed``).
+    Randomness comes from ``self.generator``, a :class:`torch.Generator`
+    seeded at construction from the global torch RNG (which mmengine seeds
+    with ``randomness.seed`` before building the model) and the process
+    rank, so ranks draw different ``Λ`` and runs are reproducible. Its state
+    is part of the module's ``state_dict`` (``mixer._extra_state``), so a
+    resumed run continues the same stream. ``to(device)`` moves it.
     """
 
     def __init__(self, init_cfg=None):
         super().__init__(init_cfg)
-        self.generator: Optional[torch.Generator] = None
+        from mmengine.dist import get_rank
+        seed = int(torch.randint(0, 2**62, ())) + 1_000_003 * get_rank()
+        self.generator: Optional[torch.Generator] = torch.Generator()
+        self.generator.manual_seed(seed)
+
+    def _apply(self, fn, *args, **kwargs):
+        # follow the module to its device (Λ is sampled where it is used)
+        out = super()._apply(fn, *args, **kwargs)
+        if self.generator is not None:
+            device = fn(torch.empty(0)).device
+            if device != self.generator.device:
+                g = torch.Generator(device=device)
+                g.manual_seed(int(torch.randint(
+                    0, 2**62, (), generator=self.generator)))
+                self.generator = g
+        return out
+
+    def get_extra_state(self):
+        if self.generator is None:
+            return {}
+        return dict(device=str(self.generator.device),
+                    state=self.generator.get_state())
+
+    def set_extra_state(self, state) -> None:
+        if not state:
+            return
+        device = torch.device(state['device'])
+        if self.generator is None or self.generator.device != device:
+            self.generator = torch.Generator(device=device)
+        self.generator.set_state(state['state'])
 
     @staticmethod
     def check_layer(layer: LayerType, key: str) -> LayerType:
@@ -49,13 +82,15 @@ class BaseMixer(BaseModule):
         return self.generator.device
 
     def _uniform(self) -> float:
-        return torch.rand((), generator=self.generator).item()
+        return torch.rand((), generator=self.generator,
+                          device=self.sample_device(None)).item()
 
     def pairs(self, m: int, alpha: float, layer: LayerType,
               device) -> MixPlan:
         """Mixup of ``m`` pairs with ``λ ~ Beta(α, α)`` at ``layer``."""
-        lam = Fm.sample_beta(alpha, generator=self.generator)
-        index = torch.randperm(m, generator=self.generator)
+        dev = self.sample_device(device)
+        lam = Fm.sample_beta(alpha, generator=self.generator, device=dev)
+        index = torch.randperm(m, generator=self.generator, device=dev)
         return MixPlan(layer, lam.to(device), index.to(device))
 
     def sample(self, m: int, device=None) -> MixPlan:

@@ -41,7 +41,8 @@ class ManifoldMixup(BaseMixer):
             self.check_layer(k, 'mixer.layers') for k in layers)
 
     def sample(self, m: int, device=None) -> MixPlan:
-        k = torch.randint(len(self.layers), (), generator=self.generator)
+        k = torch.randint(len(self.layers), (), generator=self.generator,
+                          device=self.sample_device(device))
         return self.pairs(m, self.alpha, self.layers[int(k)], device)
 
     def candidate_layers(self) -> Sequence:

@@ -1,0 +1,5 @@
+# Table 9: baseline + self-distillation (CIFAR-100, R-18).
+_base_ = ['./r18_cifar100_baseline.py', '../_base_/distil.py']
+model = dict(distill={{_base_.distill}})
+custom_hooks = {{_base_.distil_hooks}}
+train_dataloader = dict(dataset=dict(pipeline={{_base_.distil_pipeline}}))

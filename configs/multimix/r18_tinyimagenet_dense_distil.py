@@ -1,0 +1,5 @@
+# r18_tinyimagenet: dense MultiMix + self-distillation (best setting).
+_base_ = ['./r18_tinyimagenet_dense.py', '../_base_/distil.py']
+model = dict(distill={{_base_.distill}})
+custom_hooks = {{_base_.distil_hooks}}
+train_dataloader = dict(dataset=dict(pipeline={{_base_.distil_pipeline}}))

@@ -1,0 +1,5 @@
+# vits16_imagenet: MultiMix + self-distillation.
+_base_ = ['./vits16_imagenet_multimix.py', '../_base_/distil.py']
+model = dict(distill={{_base_.distill}})
+custom_hooks = {{_base_.distil_hooks}}
+train_dataloader = dict(dataset=dict(pipeline={{_base_.distil_pipeline}}))

@@ -1,0 +1,3 @@
+from .multiview import MultiViewClsDataPreprocessor
+
+__all__ = ['MultiViewClsDataPreprocessor']
