@@ -71,6 +71,8 @@ def main():
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
     import mmmultimix  # noqa: F401  (registers modules, checkpoint policy)
+    from mmmultimix.engine import setup_distributed
+    setup_distributed(cfg)  # gloo on machines without CUDA
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)
     else:

@@ -1,4 +1,8 @@
-"""Engine components (hooks, loops)."""
+"""Engine components (hooks, launch helpers)."""
+from .distributed import DeviceAgnosticDDP, setup_distributed
 from .hooks import EMASelfDistillHook, RNGStateHook
 
-__all__ = ['EMASelfDistillHook', 'RNGStateHook']
+__all__ = [
+    'DeviceAgnosticDDP', 'setup_distributed', 'EMASelfDistillHook',
+    'RNGStateHook'
+]

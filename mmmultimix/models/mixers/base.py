@@ -45,18 +45,25 @@ class BaseMixer(BaseModule):
         return out
 
     def get_extra_state(self):
+        # one uint8 tensor (mmengine broadcasts state_dict values as
+        # tensors): the generator state, then 1 for a CUDA generator
         if self.generator is None:
-            return {}
-        return dict(device=str(self.generator.device),
-                    state=self.generator.get_state())
+            return torch.zeros(0, dtype=torch.uint8)
+        cuda = float(self.generator.device.type == 'cuda')
+        flag = torch.tensor([cuda], dtype=torch.uint8)
+        return torch.cat([self.generator.get_state(), flag])
 
     def set_extra_state(self, state) -> None:
-        if not state:
+        if state is None or state.numel() == 0:
             return
-        device = torch.device(state['device'])
-        if self.generator is None or self.generator.device != device:
-            self.generator = torch.Generator(device=device)
-        self.generator.set_state(state['state'])
+        if self.generator is None:
+            self.generator = torch.Generator()
+        cuda = bool(state[-1])
+        if cuda == (self.generator.device.type == 'cuda'):
+            self.generator.set_state(state[:-1].clone())
+        else:  # saved on another device type: a stream derived from it
+            seed = int(state[:-1].double().sum().item()) % (2**62)
+            self.generator.manual_seed(seed)
 
     @staticmethod
     def check_layer(layer: LayerType, key: str) -> LayerType:

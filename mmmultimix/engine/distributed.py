@@ -1,0 +1,56 @@
+"""DDP on CPU (gloo) through mmengine's launchers.
+
+mmengine 0.10.7's ``pytorch`` launcher calls ``torch.cuda.set_device`` and
+wraps the model with ``device_ids=[LOCAL_RANK]``, both of which fail without
+a GPU. :func:`setup_distributed` initialises the process group itself on CPU
+(gloo) and selects :class:`DeviceAgnosticDDP`, which passes ``device_ids``
+only for CUDA modules; on CUDA machines mmengine's own path is untouched.
+"""
+import os
+
+import torch
+from mmengine.model import MMDistributedDataParallel
+from mmengine.registry import MODEL_WRAPPERS
+
+__all__ = ['DeviceAgnosticDDP', 'setup_distributed']
+
+
+@MODEL_WRAPPERS.register_module()
+class DeviceAgnosticDDP(MMDistributedDataParallel):
+    """:class:`MMDistributedDataParallel` that drops ``device_ids`` for a
+    CPU module (gloo)."""
+
+    def __init__(self, module, detect_anomalous_params: bool = False,
+                 **kwargs):
+        if next(module.parameters()).device.type == 'cpu':
+            kwargs.pop('device_ids', None)
+            kwargs.pop('output_device', None)
+        super().__init__(module=module,
+                         detect_anomalous_params=detect_anomalous_params,
+                         **kwargs)
+
+
+def setup_distributed(cfg) -> None:
+    """Prepares ``cfg`` for a distributed launch without CUDA: initialises
+    a gloo process group from the launcher's environment and uses
+    :class:`DeviceAgnosticDDP`. No-op with CUDA or ``launcher='none'``."""
+    launcher = cfg.get('launcher', 'none')
+    if launcher == 'none' or torch.cuda.is_available():
+        return
+    import torch.distributed as dist
+    if launcher == 'slurm':
+        from mmengine.dist.utils import _init_dist_slurm  # noqa: F401
+        # slurm sets these for srun tasks
+        os.environ.setdefault('RANK', os.environ.get('SLURM_PROCID', '0'))
+        os.environ.setdefault('WORLD_SIZE',
+                              os.environ.get('SLURM_NTASKS', '1'))
+        os.environ.setdefault('LOCAL_RANK',
+                              os.environ.get('SLURM_LOCALID', '0'))
+        os.environ.setdefault('MASTER_PORT', '29500')
+        os.environ.setdefault('MASTER_ADDR', '127.0.0.1')
+    if not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    cfg.env_cfg.dist_cfg.backend = 'gloo'
+    if cfg.get('model_wrapper_cfg') is None:
+        cfg.model_wrapper_cfg = dict(type='DeviceAgnosticDDP')
