@@ -31,6 +31,38 @@ def parse_args():
         help='override some settings in the used config, the key-value pair '
         'in xxx=yyy format will be merged into config file.')
     parser.add_argument(
+        '--attack',
+        action='store_true',
+        help='robustness: evaluate clean, FGSM (eps 8/255) and PGD (eps '
+        '4/255, step 2/255, 10 steps) top-1 error (AdversarialTestLoop)')
+    parser.add_argument(
+        '--metrics',
+        nargs='+',
+        default=[],
+        help='extra metrics, e.g. AlignmentUniformity '
+        'ExpectedCalibrationError')
+    parser.add_argument(
+        '--ood',
+        nargs='+',
+        default=[],
+        metavar='FOLDER',
+        help='OOD detection: the test set against these image folders')
+    parser.add_argument(
+        '--ood-score',
+        default='msp',
+        choices=['msp', 'energy', 'maxlogit'],
+        help='in-distribution score for --ood (default: max softmax prob)')
+    parser.add_argument(
+        '--ood-size',
+        type=int,
+        default=None,
+        help='resize OOD images to this square size (the ID resolution)')
+    parser.add_argument(
+        '--teacher',
+        action='store_true',
+        help='evaluate the EMA teacher instead of the student '
+        '(model.predict_with=teacher)')
+    parser.add_argument(
         '--amp',
         action='store_true',
         help='enable automatic-mixed-precision test')
@@ -47,6 +79,7 @@ def parse_args():
 
 
 def merge_args(cfg, args):
+    import mmmultimix  # noqa: F401
     cfg.launcher = args.launcher
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
@@ -54,6 +87,15 @@ def merge_args(cfg, args):
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
+    if args.teacher:
+        cfg.model.predict_with = 'teacher'
+    from mmmultimix.evaluation import cli
+    if args.attack:
+        cli.use_attacks(cfg)
+    if args.ood:
+        cli.use_ood(cfg, args.ood, args.ood_score, args.ood_size)
+    if args.metrics:
+        cli.add_metrics(cfg, args.metrics)
     if args.amp:
         cfg.test_cfg.fp16 = True
     if args.out is not None:

@@ -73,6 +73,8 @@ class MultiMixClassifier(ImageClassifier):
             a teacher that is never updated). None disables distillation.
         interpolate_logits (bool): use the logit-space shortcut when the
             head is affine. Defaults to True.
+        predict_with (str): network used by ``predict`` / ``tensor`` mode:
+            ``'student'`` (default) or ``'teacher'`` (needs ``distill``).
         loss (dict): loss on mixed (soft, optionally weighted) targets.
             Defaults to ``WeightedSoftCrossEntropyLoss`` (eqs. 1 / 15).
         pretrained, train_cfg, data_preprocessor, init_cfg: as in
@@ -88,6 +90,7 @@ class MultiMixClassifier(ImageClassifier):
                  mixer: Optional[dict] = None,
                  distill: Optional[dict] = None,
                  interpolate_logits: bool = True,
+                 predict_with: str = 'student',
                  loss: dict = dict(type='WeightedSoftCrossEntropyLoss'),
                  pretrained: Optional[str] = None,
                  train_cfg: Optional[dict] = None,
@@ -117,6 +120,13 @@ class MultiMixClassifier(ImageClassifier):
             if getattr(mixer, 'dense', False):
                 self._check_dense(mixer)
         self._init_distill(distill)
+        if predict_with not in ('student', 'teacher'):
+            raise ValueError("model.predict_with must be 'student' or "
+                             f"'teacher', got {predict_with!r}")
+        if predict_with == 'teacher' and self.teacher is None:
+            raise ValueError("model.predict_with='teacher' needs a teacher "
+                             '(model.distill)')
+        self.predict_with = predict_with
 
     # ------------------------------------------------------------ set-up
     def _check_dense(self, mixer) -> None:
@@ -209,6 +219,39 @@ class MultiMixClassifier(ImageClassifier):
     @property
     def num_classes(self) -> int:
         return int(self.head.num_classes)
+
+    # ------------------------------------------------------------ inference
+    @property
+    def predict_net(self) -> nn.Module:
+        """The network evaluated by ``predict`` (student or teacher)."""
+        return self.teacher.module if self.predict_with == 'teacher' else self
+
+    def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
+        if mode == 'tensor' and self.predict_with == 'teacher':
+            return self.teacher.module(inputs)
+        return super().forward(inputs, data_samples, mode)
+
+    def predict(self,
+                inputs: Tensor,
+                data_samples: Optional[List[DataSample]] = None,
+                **kwargs) -> List[DataSample]:
+        """The parent's prediction, by the ``predict_with`` network, with the
+        logits (``pred_logits``) and the embedding fed to the classifier
+        (``embedding``) attached to every sample for the OOD and embedding
+        metrics."""
+        net = self.predict_net
+        feats = net.extract_feat(inputs)
+        preds = net.head.predict(feats, data_samples, **kwargs)
+        logits = net.head(feats)
+        emb = net.head.pre_logits(feats) if hasattr(net.head,
+                                                    'pre_logits') else None
+        for i, sample in enumerate(preds):
+            sample.set_field(logits[i].detach(), 'pred_logits',
+                             field_type='data')
+            if emb is not None and emb.dim() == 2:
+                sample.set_field(emb[i].detach(), 'embedding',
+                                 field_type='data')
+        return preds
 
     # ------------------------------------------------------------ targets
     def soft_targets(self, data_samples: List[DataSample], device) -> Tensor:

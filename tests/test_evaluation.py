@@ -1,0 +1,166 @@
+"""Evaluation suite on real trained tiny models (digits)."""
+import os
+import os.path as osp
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import mmmultimix  # noqa: F401
+from mmmultimix.evaluation import fgsm, pgd
+from mmmultimix.evaluation import functional as EF
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CFG = osp.join(ROOT, 'configs', 'demo', 'digits_baseline.py')
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    """A digits model trained for 60 epochs with the real Runner."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    work = str(tmp_path_factory.mktemp('eval'))
+    cfg = Config.fromfile(CFG)
+    cfg.work_dir = work
+    cfg.log_level = 'ERROR'
+    cfg.train_cfg.max_epochs = 60
+    cfg.train_cfg.val_interval = 60
+    cfg.param_scheduler.milestones = [40, 50]
+    cfg.experiment_name = 'eval_fixture'
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    model = runner.model.eval()
+    loader = runner.build_dataloader(cfg.test_dataloader)
+    batch = next(iter(loader))
+    data = model.data_preprocessor(batch, False)
+    pre = model.data_preprocessor
+    x01 = ((data['inputs'] * pre.std + pre.mean) / 255).clamp(0, 1)
+    labels = torch.cat([s.gt_label for s in data['data_samples']])
+
+    def logits_fn(x):
+        return model((x * 255 - pre.mean) / pre.std, mode='tensor')
+
+    return dict(work=work, ckpt=osp.join(work, 'epoch_60.pth'),
+                logits_fn=logits_fn, x=x01, y=labels)
+
+
+def _err(logits_fn, x, y):
+    with torch.no_grad():
+        return 100.0 * float((logits_fn(x).argmax(1) != y).float().mean())
+
+
+def test_attacks_stay_in_ball_and_range_and_grow_with_eps(trained):
+    f, x, y = trained['logits_fn'], trained['x'], trained['y']
+    clean = _err(f, x, y)
+    assert clean < 20.0  # a trained model
+    errs_fgsm, errs_pgd = [], []
+    for eps in (0.0, 2 / 255, 8 / 255, 32 / 255):
+        a = fgsm(f, x, y, eps)
+        b = pgd(f, x, y, eps, step_size=max(eps / 4, 1e-6), steps=10)
+        for adv in (a, b):
+            assert float((adv - x).abs().max()) <= eps + 1e-6
+            assert float(adv.min()) >= 0.0 and float(adv.max()) <= 1.0
+        errs_fgsm.append(_err(f, a, y))
+        errs_pgd.append(_err(f, b, y))
+    assert errs_fgsm[0] == clean and errs_pgd[0] == clean  # eps = 0
+    assert errs_fgsm == sorted(errs_fgsm) and errs_pgd == sorted(errs_pgd)
+    assert errs_fgsm[-1] > clean and errs_pgd[-1] > clean
+    for e_f, e_p in zip(errs_fgsm, errs_pgd):
+        assert e_p >= e_f  # PGD at least as strong as FGSM at equal eps
+
+
+def test_attack_bad_eps():
+    with pytest.raises(ValueError, match='eps'):
+        fgsm(lambda x: x, torch.zeros(1, 2), torch.zeros(1).long(), -0.1)
+
+
+def test_ood_metrics_match_sklearn_and_brute_force():
+    from sklearn.metrics import average_precision_score, roc_auc_score
+    rng = np.random.RandomState(0)
+    id_s, ood_s = rng.normal(1, 1, 200), rng.normal(0, 1, 150)
+    m = EF.ood_metrics(id_s, ood_s)
+    scores = np.concatenate([id_s, ood_s])
+    is_id = np.r_[np.ones(200), np.zeros(150)]
+    assert m['auroc'] == pytest.approx(100 * roc_auc_score(is_id, scores))
+    assert m['aupr_in'] == pytest.approx(
+        100 * average_precision_score(is_id, scores))
+    assert m['aupr_out'] == pytest.approx(
+        100 * average_precision_score(1 - is_id, -scores))
+    best = 0.0  # brute force: every threshold "score >= t is ID"
+    for t in np.r_[np.sort(scores), np.inf]:
+        tpr = np.mean(id_s >= t)
+        tnr = np.mean(ood_s < t)
+        best = max(best, 0.5 * (tpr + tnr))
+    assert m['detection_acc'] == pytest.approx(100 * best)
+
+
+def test_alignment_uniformity_match_definitions():
+    g = torch.Generator().manual_seed(0)
+    z = torch.randn(30, 5, generator=g, dtype=torch.float64)
+    y = torch.randint(0, 3, (30, ), generator=g)
+    zn = z / z.norm(dim=1, keepdim=True)
+    pairs_same, pairs_all = [], []
+    for i in range(30):
+        for j in range(30):
+            if i != j:
+                d2 = float(((zn[i] - zn[j])**2).sum())
+                pairs_all.append(np.exp(-2 * d2))
+                if y[i] == y[j]:
+                    pairs_same.append(d2)
+    assert EF.alignment(z, y) == pytest.approx(np.mean(pairs_same))
+    assert EF.uniformity(z) == pytest.approx(np.log(np.mean(pairs_all)))
+
+
+def test_ece_matches_direct():
+    probs = torch.tensor([[0.9, 0.1], [0.6, 0.4], [0.3, 0.7], [0.55, 0.45]])
+    labels = torch.tensor([0, 1, 1, 0])
+    # bins of width 0.5: (0.5,1] holds all; acc 3/4, mean conf 0.6875
+    assert EF.expected_calibration_error(probs, labels, 2) == pytest.approx(
+        100 * abs(0.75 - (0.9 + 0.6 + 0.7 + 0.55) / 4))
+
+
+def _test_tool(args):
+    proc = subprocess.run([sys.executable, 'tools/test.py', CFG] + args,
+                          cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    match = re.search(r'mmmultimix test metrics: (\{.*\})', proc.stdout)
+    assert match, proc.stdout[-2000:]
+    return eval(match.group(1), {'np': np})  # noqa: S307
+
+
+def test_tools_test_attack(trained, tmp_path):
+    m = _test_tool([trained['ckpt'], '--work-dir', str(tmp_path), '--attack'])
+    clean = m['clean/error']
+    assert 0 <= clean < 20
+    assert m['fgsm_eps0.03137/error'] >= clean
+    assert m['pgd_eps0.01569/error'] >= clean
+
+
+def test_tools_test_embedding_and_calibration(trained, tmp_path):
+    m = _test_tool([trained['ckpt'], '--work-dir', str(tmp_path),
+                    '--metrics', 'AlignmentUniformity',
+                    'ExpectedCalibrationError'])
+    assert 0 < m['embedding/alignment'] < 4  # squared distances on a sphere
+    assert m['embedding/uniformity'] < 0
+    assert 0 <= m['calibration/ece'] <= 100
+    assert 80 < m['accuracy/top1'] <= 100
+
+
+def test_tools_test_ood(trained, tmp_path):
+    from PIL import Image
+    folder = tmp_path / 'ood'
+    os.makedirs(folder)
+    rng = np.random.RandomState(0)
+    for i in range(40):  # noise images: far from digits
+        Image.fromarray(rng.randint(0, 256, (8, 8), dtype=np.uint8)).save(
+            folder / f'{i}.png')
+    m = _test_tool([trained['ckpt'], '--work-dir', str(tmp_path / 'w'),
+                    '--ood', str(folder)])
+    for k in ('ood/detection_acc', 'ood/auroc', 'ood/aupr_in',
+              'ood/aupr_out'):
+        assert 0.0 <= m[k] <= 100.0
+    assert m['ood/auroc'] > 50.0  # better than chance on noise
