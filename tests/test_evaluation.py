@@ -164,3 +164,15 @@ def test_tools_test_ood(trained, tmp_path):
               'ood/aupr_out'):
         assert 0.0 <= m[k] <= 100.0
     assert m['ood/auroc'] > 50.0  # better than chance on noise
+
+
+def test_umap_tool_writes_png(trained, tmp_path):
+    out = tmp_path / 'umap.png'
+    proc = subprocess.run(
+        [sys.executable, 'tools/analysis/umap_embeddings.py', CFG,
+         trained['ckpt'], '--out', str(out), '--per-class', '30'],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'wrote' in proc.stdout and '(300 embeddings)' in proc.stdout
+    with open(out, 'rb') as f:
+        assert f.read(8) == b'\x89PNG\r\n\x1a\n'

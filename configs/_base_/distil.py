@@ -10,3 +10,5 @@ distil_hooks = [
     dict(type='RNGStateHook'),
     dict(type='EMASelfDistillHook', momentum=None, end_momentum=None)
 ]
+# validation logs the student (unprefixed) and the teacher (teacher/...)
+distil_val_cfg = dict(type='StudentTeacherValLoop')

@@ -356,9 +356,10 @@ class MultiMixClassifier(ImageClassifier):
             out = MixedOutput(logits, targets)
         else:
             out = self._mixed(self, student_in, targets, plan)
+        acc = self.soft_accuracy(out.logits, out.targets)
         if self.teacher is None:
             return dict(loss=self.mix_loss(out.logits, out.targets,
-                                           out.weights))
+                                           out.weights), acc_soft=acc)
         self._check_teacher_updated()
         with torch.no_grad():
             tnet = self.teacher.module
@@ -372,4 +373,14 @@ class MultiMixClassifier(ImageClassifier):
         gamma = self.distill_gamma
         cls = self.mix_loss(out.logits, out.targets, out.weights)
         dist = self.mix_loss(out.logits, t_probs, out.weights)
-        return dict(loss_cls=gamma * cls, loss_distill=(1 - gamma) * dist)
+        return dict(loss_cls=gamma * cls, loss_distill=(1 - gamma) * dist,
+                    acc_soft=acc)
+
+    @staticmethod
+    @torch.no_grad()
+    def soft_accuracy(logits: Tensor, targets: Tensor) -> Tensor:
+        """Training accuracy under mixed targets, in %: agreement of the
+        predicted class with the argmax of the (mixed) target, over all
+        interpolated examples (and positions, for dense). Logged as
+        ``acc_soft``; hard accuracy is meaningless for mixed labels."""
+        return 100.0 * (logits.argmax(-1) == targets.argmax(-1)).float().mean()
