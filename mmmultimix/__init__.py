@@ -13,3 +13,8 @@ __all__ = ['datasets', 'engine', 'evaluation', 'functional', 'models',
            '__version__']
 
 mirror_into_mmdet()
+
+try:  # detection-side modules need mmdet (optional at import time)
+    from .models import detection  # noqa: F401,E402
+except ImportError:  # pragma: no cover
+    detection = None

@@ -90,3 +90,80 @@ def make_imagenet(root: str, num_classes: int = 4, per_class: int = 2,
     with open(osp.join(root, 'meta', 'val.txt'), 'w') as f:
         f.write('\n'.join(val_lines) + '\n')
     return root
+
+
+def _box_image(rng, h, w, boxes):
+    img = (rng.rand(h, w, 3) * 60).astype(np.uint8)
+    for x1, y1, x2, y2 in boxes:
+        img[y1:y2, x1:x2] = rng.randint(120, 255, 3, dtype=np.uint8)
+    return img
+
+
+def make_voc(root: str, n_trainval: int = 2, n_test: int = 2,
+             size: int = 96, seed: int = 0) -> str:
+    """VOCdevkit/VOC{2007,2012}: Annotations/*.xml, JPEGImages/*.jpg,
+    ImageSets/Main/{trainval,test}.txt, drawn rectangles as objects."""
+    rng = np.random.RandomState(seed)
+    classes = ('car', 'dog', 'person')
+    for year, splits in (('VOC2007', {'trainval': n_trainval,
+                                      'test': n_test}),
+                         ('VOC2012', {'trainval': n_trainval})):
+        base = osp.join(root, year)
+        for sub in ('Annotations', 'JPEGImages', 'ImageSets/Main'):
+            os.makedirs(osp.join(base, sub), exist_ok=True)
+        for split, n in splits.items():
+            ids = []
+            for i in range(n):
+                img_id = f'{year[-4:]}_{split}_{i:04d}'
+                ids.append(img_id)
+                boxes = [(10, 12, 60, 70), (50, 30, 90, 88)]
+                _save_jpeg(osp.join(base, 'JPEGImages', img_id + '.jpg'),
+                           _box_image(rng, size, size, boxes))
+                objs = ''.join(
+                    f'<object><name>{classes[(i + j) % 3]}</name><pose>'
+                    'Unspecified</pose><truncated>0</truncated><difficult>0'
+                    f'</difficult><bndbox><xmin>{b[0]}</xmin><ymin>{b[1]}'
+                    f'</ymin><xmax>{b[2]}</xmax><ymax>{b[3]}</ymax></bndbox>'
+                    '</object>' for j, b in enumerate(boxes))
+                xml = (f'<annotation><folder>{year}</folder><filename>'
+                       f'{img_id}.jpg</filename><size><width>{size}</width>'
+                       f'<height>{size}</height><depth>3</depth></size>'
+                       f'{objs}</annotation>')
+                with open(osp.join(base, 'Annotations', img_id + '.xml'),
+                          'w') as f:
+                    f.write(xml)
+            with open(osp.join(base, 'ImageSets', 'Main', f'{split}.txt'),
+                      'w') as f:
+                f.write('\n'.join(ids) + '\n')
+    return root
+
+
+def make_coco(root: str, n_train: int = 4, n_val: int = 2, size: int = 96,
+              seed: int = 0) -> str:
+    """annotations/instances_{train,val}2017.json + {train,val}2017/*.jpg."""
+    import json
+    rng = np.random.RandomState(seed)
+    from mmdet.datasets import CocoDataset
+    cats = [dict(id=i + 1, name=n)
+            for i, n in enumerate(CocoDataset.METAINFO['classes'])]
+    os.makedirs(osp.join(root, 'annotations'), exist_ok=True)
+    for split, n in (('train2017', n_train), ('val2017', n_val)):
+        images, anns = [], []
+        for i in range(n):
+            boxes = [(8, 10, 50, 60), (40, 30, 90, 90)]
+            name = f'{i:012d}.jpg'
+            _save_jpeg(osp.join(root, split, name),
+                       _box_image(rng, size, size, boxes))
+            images.append(dict(id=i + 1, file_name=name, width=size,
+                               height=size))
+            for j, (x1, y1, x2, y2) in enumerate(boxes):
+                anns.append(dict(id=len(anns) + 1, image_id=i + 1,
+                                 category_id=cats[2 * (j % 2)]['id'],
+                                 bbox=[x1, y1, x2 - x1, y2 - y1],
+                                 area=float((x2 - x1) * (y2 - y1)),
+                                 iscrowd=0))
+        with open(osp.join(root, 'annotations', f'instances_{split}.json'),
+                  'w') as f:
+            json.dump(dict(images=images, annotations=anns, categories=cats),
+                      f)
+    return root

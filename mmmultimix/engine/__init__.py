@@ -2,8 +2,9 @@
 from .distributed import DeviceAgnosticDDP, setup_distributed
 from .hooks import EMASelfDistillHook, RNGStateHook
 from .loops import StudentTeacherValLoop
+from .strict_pretrained import StrictPretrainedInit
 
 __all__ = [
     'DeviceAgnosticDDP', 'setup_distributed', 'EMASelfDistillHook',
-    'RNGStateHook', 'StudentTeacherValLoop'
+    'RNGStateHook', 'StudentTeacherValLoop', 'StrictPretrainedInit'
 ]
