@@ -24,6 +24,7 @@ from torch import Tensor
 __all__ = [
     'sample_dirichlet', 'sample_beta', 'sample_alpha',
     'sample_lambda', 'sample_dense_lambda', 'multimix', 'pair_mix',
+    'sample_cutmix_box', 'cutmix_box_pixels', 'cutmix',
     'spatial_attention', 'dense_mix_weights', 'dense_interpolate',
     'dense_multimix', 'dense_mix_targets', 'soft_cross_entropy', 'weighted_soft_cross_entropy',
     'check_alpha', 'ATTENTION_MODES', 'ATTENTION_NORMS'
@@ -261,6 +262,53 @@ def pair_mix(x: Tensor, targets: Tensor, lam: Union[float, Tensor],
     mixed = lam * x + (1 - lam) * x[index]
     lam_y = lam.to(targets.dtype)
     return mixed, lam_y * targets + (1 - lam_y) * targets[index]
+
+
+def sample_cutmix_box(lam: float,
+                      generator: Optional[torch.Generator] = None
+                      ) -> Tuple[float, float, float]:
+    """CutMix box (Yun et al. 2019) in relative coordinates: centre
+    ``(cy, cx)`` uniform in ``[0, 1)²`` and side ratio ``sqrt(1 − λ)``, so
+    that the box covers ``(1 − λ)`` of the image before clipping. Resolved to
+    pixels by :func:`cutmix_box_pixels` for any image size."""
+    dev = generator.device if generator is not None else None
+    cy, cx = torch.rand(2, generator=generator, device=dev).tolist()
+    return cy, cx, (1.0 - float(lam))**0.5
+
+
+def cutmix_box_pixels(box: Tuple[float, float, float], h: int,
+                      w: int) -> Tuple[int, int, int, int]:
+    """``(y1, y2, x1, x2)`` of a relative box, clipped to the image."""
+    cy, cx, ratio = box
+    ch, cw = int(h * ratio), int(w * ratio)
+    y, x = int(cy * h), int(cx * w)
+    return (max(y - ch // 2, 0), min(y + ch // 2, h), max(x - cw // 2, 0),
+            min(x + cw // 2, w))
+
+
+def cutmix(x: Tensor, targets: Tensor, box: Tuple[float, float, float],
+           index: Tensor) -> Tuple[Tensor, Tensor]:
+    """CutMix: the ``box`` of every image is replaced by that of
+    ``x[index]``; targets are mixed by the true area ratio
+    ``λ = 1 − box_area / (h·w)``. Returns new tensors (inputs untouched).
+
+    Args:
+        x (Tensor): ``(m, C, H, W)``.
+        targets (Tensor): ``(m, c)``.
+        box (tuple): relative box from :func:`sample_cutmix_box`.
+        index (Tensor): ``(m,)`` permutation.
+    """
+    if x.dim() != 4:
+        raise ValueError(f'cutmix needs (m, C, H, W) inputs, got '
+                         f'{tuple(x.shape)}')
+    m, _, h, w = x.shape
+    _check_targets(targets, m)
+    y1, y2, x1, x2 = cutmix_box_pixels(box, h, w)
+    mask = torch.zeros(1, 1, h, w, dtype=x.dtype, device=x.device)
+    mask[..., y1:y2, x1:x2] = 1
+    mixed = x * (1 - mask) + x[index] * mask
+    lam = 1.0 - (y2 - y1) * (x2 - x1) / float(h * w)
+    return mixed, lam * targets + (1 - lam) * targets[index]
 
 
 # ---------------------------------------------------------------------------

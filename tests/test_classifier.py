@@ -206,3 +206,54 @@ def test_backbones_shapes():
     assert 11.0e6 < n_params < 11.3e6  # PreActResNet-18: 11.17 M
     n_params = sum(p.numel() for p in wrn.parameters())
     assert 10.9e6 < n_params < 11.1e6  # WRN-16-8: 11.0 M
+
+
+def test_cutmix_box_and_targets():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(4, 3, 10, 10)
+    x0 = x.clone()
+    y = torch.eye(4)
+    idx = torch.tensor([1, 2, 3, 0])
+    box = Fm.sample_cutmix_box(0.64, g)
+    assert box[2] == pytest.approx(0.6)
+    xm, ym = Fm.cutmix(x, y, box, idx)
+    assert torch.equal(x, x0)  # input untouched
+    y1, y2, x1, x2 = Fm.cutmix_box_pixels(box, 10, 10)
+    inside = torch.zeros(10, 10, dtype=torch.bool)
+    inside[y1:y2, x1:x2] = True
+    assert torch.equal(xm[:, :, inside], x[idx][:, :, inside])
+    assert torch.equal(xm[:, :, ~inside], x[:, :, ~inside])
+    lam = 1 - inside.float().mean()
+    torch.testing.assert_close(ym, lam * y + (1 - lam) * y[idx])
+
+
+def test_dense_loss_for_pairs_matches_manual():
+    model = _model(
+        head=dict(type='DenseLinearClsHead', num_classes=5, in_channels=64,
+                  dense_size=2),
+        mixer=dict(type='InputMixup', alpha=1.0), neck=False,
+        dense_loss=True)
+    state = model.mixer.generator.get_state()
+    x = torch.randn(4, 3, 16, 16)
+    labels = torch.tensor([0, 1, 2, 3])
+    loss = model.loss(x, _samples(labels))['loss']
+    g = torch.Generator().set_state(state)
+    lam = Fm.sample_beta(1.0, generator=g)
+    idx = torch.randperm(4, generator=g)
+    y = torch.nn.functional.one_hot(labels, 5).float()
+    xm, ym = Fm.pair_mix(x, y, lam, idx)
+    fmap = model.head.dense_map(model.backbone(xm))
+    logits = model.head.dense_logits(fmap)  # (m, c, r)
+    ref = 0.0
+    for j in range(4):
+        ref = ref - (ym * torch.log_softmax(logits[:, :, j], 1)).sum(1).mean()
+    torch.testing.assert_close(loss, ref / 4, rtol=1e-5, atol=1e-6)
+
+
+def test_dense_loss_r1_equals_standard_loss():
+    kw = dict(head=dict(type='DenseLinearClsHead', num_classes=5,
+                        in_channels=64, dense_size=1), neck=False)
+    a = _model(**kw, dense_loss=True)
+    b = _model(**kw)
+    x, s = torch.randn(3, 3, 16, 16), _samples([0, 4, 2])
+    torch.testing.assert_close(a.loss(x, s)['loss'], b.loss(x, s)['loss'])

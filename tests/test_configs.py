@@ -61,11 +61,13 @@ def test_config_trains_two_iters(path, fake_roots, no_cifar_md5, tmp_path):
         assert cfg.model.get('mixer') is None
     else:
         assert cfg.model.mixer.type in ('MultiMix', 'InputMixup',
-                                        'ManifoldMixup')
+                                        'ManifoldMixup', 'CutMix')
         if name.endswith('_multimix.py'):
             assert cfg.model.mixer.n == 1000
             assert tuple(cfg.model.mixer.alpha) == (0.5, 2.0)
             assert cfg.model.mixer.prob == 0.5
+    if 'denseloss' in name:
+        assert cfg.model.dense_loss and cfg.model.neck is None
     if name.endswith('_distil.py') or '_distil' in name:
         assert cfg.model.distill.gamma == 0.5
         assert [h.type for h in cfg.custom_hooks] == ['RNGStateHook',
@@ -90,6 +92,13 @@ def test_config_family_complete():
         for method in ('baseline', 'input_mixup', 'manifold_mixup',
                        'multimix', 'dense', 'distil', 'dense_distil'):
             assert f'{fam}_{method}' in names
+
+
+def test_table9_configs_complete():
+    names = {osp.basename(p)[:-3] for p in CONFIGS}
+    for method in ('baseline', 'input_mixup', 'manifold_mixup', 'cutmix'):
+        for suffix in ('', '_distil', '_denseloss', '_denseloss_distil'):
+            assert f'r18_cifar100_{method}{suffix}' in names
 
 
 def test_paper_schedules():

@@ -186,6 +186,7 @@ def _documented_modules():
         'MultiMixClassifier': models.MultiMixClassifier,
         'MultiMix': models.MultiMix,
         'InputMixup': models.InputMixup,
+        'CutMix': models.CutMix,
         'ManifoldMixup': models.ManifoldMixup,
         'DenseLinearClsHead': models.DenseLinearClsHead,
         'WeightedSoftCrossEntropyLoss': models.WeightedSoftCrossEntropyLoss,

@@ -4,12 +4,12 @@ from .classifiers import MultiMixClassifier
 from .data_preprocessors import MultiViewClsDataPreprocessor
 from .heads import DenseLinearClsHead
 from .losses import WeightedSoftCrossEntropyLoss
-from .mixers import (EMBEDDING, BaseMixer, InputMixup, ManifoldMixup,
-                     MixPlan, MultiMix)
+from .mixers import (EMBEDDING, BaseMixer, CutMix, InputMixup,
+                     ManifoldMixup, MixPlan, MultiMix)
 
 __all__ = [
     'PreActResNet', 'StagedBackbone', 'WideResNet', 'MultiMixClassifier',
     'DenseLinearClsHead', 'WeightedSoftCrossEntropyLoss', 'EMBEDDING',
-    'BaseMixer', 'InputMixup', 'ManifoldMixup', 'MixPlan', 'MultiMix',
+    'BaseMixer', 'CutMix', 'InputMixup', 'ManifoldMixup', 'MixPlan', 'MultiMix',
     'MultiViewClsDataPreprocessor'
 ]

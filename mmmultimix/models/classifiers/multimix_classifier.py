@@ -73,6 +73,12 @@ class MultiMixClassifier(ImageClassifier):
             a teacher that is never updated). None disables distillation.
         interpolate_logits (bool): use the logit-space shortcut when the
             head is affine. Defaults to True.
+        dense_loss (bool): the dense loss (§3.4, Table 9) for plans that are
+            not dense MultiMix (no mixer, input/manifold mixup, CutMix,
+            vanilla MultiMix): the 1×1-conv classifier scores every
+            position of the (mixed) feature map against the example's
+            (mixed) target, averaged over positions. Needs
+            ``DenseLinearClsHead`` and no neck. Defaults to False.
         predict_with (str): network used by ``predict`` / ``tensor`` mode:
             ``'student'`` (default) or ``'teacher'`` (needs ``distill``).
         loss (dict): loss on mixed (soft, optionally weighted) targets.
@@ -90,6 +96,7 @@ class MultiMixClassifier(ImageClassifier):
                  mixer: Optional[dict] = None,
                  distill: Optional[dict] = None,
                  interpolate_logits: bool = True,
+                 dense_loss: bool = False,
                  predict_with: str = 'student',
                  loss: dict = dict(type='WeightedSoftCrossEntropyLoss'),
                  pretrained: Optional[str] = None,
@@ -113,6 +120,9 @@ class MultiMixClassifier(ImageClassifier):
         if not isinstance(loss, nn.Module):
             loss = MODELS.build(loss)
         self.mix_loss = loss
+        self.dense_loss = bool(dense_loss)
+        if self.dense_loss:
+            self._check_dense_head('model.dense_loss=True')
         if mixer is not None:
             for layer in mixer.candidate_layers():
                 if layer != EMBEDDING:
@@ -129,15 +139,18 @@ class MultiMixClassifier(ImageClassifier):
         self.predict_with = predict_with
 
     # ------------------------------------------------------------ set-up
-    def _check_dense(self, mixer) -> None:
+    def _check_dense_head(self, key: str) -> None:
         if not hasattr(self.head, 'dense_logits'):
-            raise ValueError('model.mixer.dense=True needs a dense head '
+            raise ValueError(f'{key} needs a dense head '
                              "(model.head.type='DenseLinearClsHead'), got "
                              f'{type(self.head).__name__}')
         if self.with_neck:
-            raise ValueError('model.mixer.dense=True needs the feature map at '
-                             'the head: set model.neck=None (the dense head '
-                             'pools at inference)')
+            raise ValueError(f'{key} needs the feature map at the head: set '
+                             'model.neck=None (the dense head pools at '
+                             'inference)')
+
+    def _check_dense(self, mixer) -> None:
+        self._check_dense_head('model.mixer.dense=True')
         if mixer.attention == 'cam' and affine_classifier(self.head) is None:
             raise ValueError("model.mixer.attention='cam' needs a linear "
                              f'classifier head; {type(self.head).__name__} '
@@ -282,11 +295,16 @@ class MultiMixClassifier(ImageClassifier):
         out = self._mixed(net or self, inputs, targets, plan)
         return out.logits, out.targets
 
-    def _mixed(self, net, inputs: Tensor, targets: Tensor, plan: MixPlan,
+    def _mixed(self, net, inputs: Tensor, targets: Tensor,
+               plan: Optional[MixPlan],
                mhat: Optional[Tensor] = None) -> MixedOutput:
-        if plan.dense:
+        if plan is not None and plan.dense:
             return self._dense_mixed(net, inputs, targets, plan, mhat)
+        if self.dense_loss:
+            return self._dense_loss_mixed(net, inputs, targets, plan)
         head = net.head
+        if plan is None:
+            return MixedOutput(head(net.extract_feat(inputs)), targets)
         if plan.layer == EMBEDDING:
             feats = net.extract_feat(inputs)
             fc = affine_classifier(head)
@@ -298,16 +316,39 @@ class MultiMixClassifier(ImageClassifier):
                 f_mixed, mixed_targets = plan.mix(f, targets)
                 mixed.append(f_mixed)
             return MixedOutput(head(tuple(mixed)), mixed_targets)
-        x = forward_stages(net.backbone, inputs, 0, plan.layer)
-        x, mixed_targets = plan.mix(x, targets)
-        if plan.layer == 0:
-            feats = net.backbone(x)
-        else:
-            k = num_stages(net.backbone)
-            feats = (forward_stages(net.backbone, x, plan.layer, k), )
+        feats, mixed_targets = self._forward_mixed_feats(
+            net, inputs, targets, plan)
         if net.neck is not None:
             feats = net.neck(feats)
         return MixedOutput(head(feats), mixed_targets)
+
+    def _forward_mixed_feats(self, net, inputs: Tensor, targets: Tensor,
+                             plan: MixPlan) -> Tuple[tuple, Tensor]:
+        """Backbone output of a batch mixed at an intermediate layer."""
+        x = forward_stages(net.backbone, inputs, 0, plan.layer)
+        x, mixed_targets = plan.mix(x, targets)
+        if plan.layer == 0:
+            return net.backbone(x), mixed_targets
+        k = num_stages(net.backbone)
+        return (forward_stages(net.backbone, x, plan.layer, k), ), \
+            mixed_targets
+
+    def _dense_loss_mixed(self, net, inputs: Tensor, targets: Tensor,
+                          plan: Optional[MixPlan]) -> MixedOutput:
+        """Per-position logits ``(n, r, c)`` for the dense loss of a
+        non-dense plan; every position carries its example's target."""
+        head = net.head
+        if plan is None or plan.layer == EMBEDDING:
+            logits = head.dense_logits(head.dense_map(net.backbone(inputs)))
+            if plan is not None:  # exact: mixing commutes with the 1x1 conv
+                logits, targets = plan.mix(logits, targets)
+        else:
+            feats, targets = self._forward_mixed_feats(net, inputs, targets,
+                                                       plan)
+            logits = head.dense_logits(head.dense_map(feats))
+        logits = logits.transpose(1, 2)  # (n, r, c)
+        return MixedOutput(logits,
+                           targets[:, None].expand(-1, logits.shape[1], -1))
 
     def _dense_mixed(self, net, inputs: Tensor, targets: Tensor,
                      plan: MixPlan, mhat: Optional[Tensor]) -> MixedOutput:
@@ -351,11 +392,7 @@ class MultiMixClassifier(ImageClassifier):
         plan = None
         if self.mixer is not None:
             plan = self.mixer.sample(student_in.shape[0], student_in.device)
-        if plan is None:
-            logits = self.head(self.extract_feat(student_in))
-            out = MixedOutput(logits, targets)
-        else:
-            out = self._mixed(self, student_in, targets, plan)
+        out = self._mixed(self, student_in, targets, plan)
         acc = self.soft_accuracy(out.logits, out.targets)
         if self.teacher is None:
             return dict(loss=self.mix_loss(out.logits, out.targets,
@@ -364,11 +401,8 @@ class MultiMixClassifier(ImageClassifier):
         with torch.no_grad():
             tnet = self.teacher.module
             tnet.train(self.training)
-            if plan is None:
-                t_logits = tnet(teacher_in)
-            else:
-                t_logits = self._mixed(tnet, teacher_in, targets, plan,
-                                       out.mhat).logits
+            t_logits = self._mixed(tnet, teacher_in, targets, plan,
+                                   out.mhat).logits
             t_probs = torch.softmax(t_logits.float(), dim=-1)
         gamma = self.distill_gamma
         cls = self.mix_loss(out.logits, out.targets, out.weights)

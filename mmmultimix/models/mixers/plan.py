@@ -23,6 +23,9 @@ class MixPlan:
         lam (Tensor): ``()`` scalar for pairs (eqs. 3–5) or ``(m, n)``
             ``Λ`` for MultiMix (eqs. 6–7).
         index (Tensor, optional): ``(m,)`` permutation, for pairs.
+        box (tuple, optional): relative CutMix box ``(cy, cx, ratio)``
+            (input layer); pairs then cut-and-paste instead of
+            interpolating.
         dense (bool): dense MultiMix (§3.4): ``lam`` is None and the
             classifier draws ``(r, m, n)`` matrices once it knows ``r``.
         attention (str): vector ``u`` of eq. 10 for dense plans.
@@ -34,6 +37,7 @@ class MixPlan:
     dense: bool = False
     attention: str = 'gap'
     attention_norm: str = 'l1relu'
+    box: Optional[Tuple[float, float, float]] = None
 
     @property
     def is_multimix(self) -> bool:
@@ -43,4 +47,6 @@ class MixPlan:
         """Interpolates ``x`` (``(m, ...)``) and targets (``(m, c)``)."""
         if self.index is None:
             return Fm.multimix(x, targets, self.lam)
+        if self.box is not None:
+            return Fm.cutmix(x, targets, self.box, self.index)
         return Fm.pair_mix(x, targets, self.lam, self.index)
