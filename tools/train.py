@@ -34,7 +34,8 @@ def parse_args():
     parser.add_argument(
         '--amp',
         action='store_true',
-        help='enable automatic-mixed-precision training')
+        help='enable automatic-mixed-precision training (fp16 with loss '
+        'scaling on CUDA, bf16 autocast on CPU)')
     parser.add_argument(
         '--no-validate',
         action='store_true',
@@ -79,12 +80,18 @@ def merge_args(cfg, args):
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     if args.amp:
+        import torch
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        assert optim_wrapper in ['OptimWrapper', 'AmpOptimWrapper'], \
-            '`--amp` is not supported custom optimizer wrapper type ' \
-            f'`{optim_wrapper}.'
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper',
+                                 'AutocastOptimWrapper'):
+            raise ValueError('--amp supports optim_wrapper.type OptimWrapper '
+                             f'or AmpOptimWrapper, got {optim_wrapper!r}')
+        if torch.cuda.is_available():
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        else:
+            cfg.optim_wrapper.type = 'AutocastOptimWrapper'
+            cfg.optim_wrapper.dtype = 'bfloat16'
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None

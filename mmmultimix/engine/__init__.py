@@ -1,10 +1,11 @@
 """Engine components (hooks, launch helpers)."""
+from .autocast import AutocastOptimWrapper
 from .distributed import DeviceAgnosticDDP, setup_distributed
 from .hooks import EMASelfDistillHook, RNGStateHook
 from .loops import StudentTeacherValLoop
 from .strict_pretrained import StrictPretrainedInit
 
 __all__ = [
-    'DeviceAgnosticDDP', 'setup_distributed', 'EMASelfDistillHook',
+    'AutocastOptimWrapper',     'DeviceAgnosticDDP', 'setup_distributed', 'EMASelfDistillHook',
     'RNGStateHook', 'StudentTeacherValLoop', 'StrictPretrainedInit'
 ]

@@ -18,6 +18,10 @@ from ..utils import (ClassifierNet, EMATeacher, affine_classifier,
 __all__ = ['MultiMixClassifier']
 
 
+def _at_least_fp32(x: Tensor) -> Tensor:
+    return x.to(torch.promote_types(x.dtype, torch.float32))
+
+
 class MixedOutput(NamedTuple):
     """Logits of an interpolated batch: ``(n, c)``, or ``(n, r, c)`` dense;
     ``targets`` alike; ``weights`` ``(n, r)`` for dense (eq. 15), else None;
@@ -218,6 +222,19 @@ class MultiMixClassifier(ImageClassifier):
             self.teacher.momentum = float(momentum)
         self.teacher.update_parameters(self._student_net())
 
+    @staticmethod
+    def _check_finite(logits: Tensor) -> None:
+        """Fails fast, naming the iteration, on NaN / inf logits (one
+        device sync per step)."""
+        if bool(torch.isfinite(logits).all()):
+            return
+        from mmengine.logging import MessageHub
+        it = MessageHub.get_current_instance().get_info('iter')
+        raise FloatingPointError(
+            f'non-finite logits (NaN or inf) at training iteration {it}: '
+            'the features diverged; lower optim_wrapper.optimizer.lr, check '
+            'the data, or use --amp only with bf16')
+
     def _check_teacher_updated(self) -> None:
         """Fail fast when an EMA teacher is never updated (no hook)."""
         if not self.training or self.frozen_teacher:
@@ -309,8 +326,9 @@ class MultiMixClassifier(ImageClassifier):
             feats = net.extract_feat(inputs)
             fc = affine_classifier(head)
             if fc is not None and self.interpolate_logits:
-                return MixedOutput(*plan.mix(fc(head.pre_logits(feats)),
-                                             targets))
+                # mix in fp32 (cheap: m x c) also under autocast
+                logits = _at_least_fp32(fc(head.pre_logits(feats)))
+                return MixedOutput(*plan.mix(logits, targets))
             mixed, mixed_targets = [], None
             for f in feats:
                 f_mixed, mixed_targets = plan.mix(f, targets)
@@ -368,7 +386,8 @@ class MultiMixClassifier(ImageClassifier):
             lam = self.mixer.sample_dense(h * w, m, fmap.device)
             mhat, weights = Fm.dense_mix_weights(attn, lam)
         if self.interpolate_logits:
-            logits = Fm.dense_interpolate(head.dense_logits(fmap), mhat)
+            logits = Fm.dense_interpolate(_at_least_fp32(head.dense_logits(fmap)),
+                                          mhat)
         else:
             z = Fm.dense_interpolate(fmap.flatten(2), mhat)  # (n, r, d)
             n = z.shape[0]
@@ -393,6 +412,7 @@ class MultiMixClassifier(ImageClassifier):
         if self.mixer is not None:
             plan = self.mixer.sample(student_in.shape[0], student_in.device)
         out = self._mixed(self, student_in, targets, plan)
+        self._check_finite(out.logits)
         acc = self.soft_accuracy(out.logits, out.targets)
         if self.teacher is None:
             return dict(loss=self.mix_loss(out.logits, out.targets,
