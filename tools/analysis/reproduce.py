@@ -1,0 +1,294 @@
+"""The paper's tables and ablations in miniature, on real data, one command.
+
+Runs, on the digits low-data split (``configs/demo``) with several seeds:
+Table 1 (no mixup ... + dense + distil), Table 9 (distillation and the dense
+loss on the other methods), Table 10 (attention variants), Fig. 3 (layer, n,
+α), and for every row FGSM / PGD error and calibration (ECE). Writes Markdown
+tables and Fig. 3-style PNG curves; every finished run is cached in
+``<out>/runs.json``, so an interrupted study resumes where it stopped::
+
+    python tools/analysis/reproduce.py --out docs/reproduction --seeds 0 1 2 3 4
+    python tools/analysis/reproduce.py --smoke --out /tmp/smoke   # 2 seeds, tiny
+
+Any of our classification configs can be studied the same way (e.g. on a GPU
+machine, CIFAR-100 R-18 with a short schedule)::
+
+    python tools/analysis/reproduce.py --config-family r18_cifar100 \\
+        --epochs 100 --tables table1 --rows baseline input_mixup multimix
+"""
+import argparse
+import copy
+import hashlib
+import json
+import math
+import os
+import os.path as osp
+import statistics
+import sys
+import time
+import warnings
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, ROOT)
+
+DENSE_HEAD = dict(type='DenseLinearClsHead')
+
+
+def _mixer(**kw):
+    base = dict(type='MultiMix', n=1000, alpha=(0.5, 2.0), prob=0.5,
+                input_alpha=1.0, layer='embedding')
+    base.update(kw)
+    return base
+
+
+def _denseloss(opts):
+    opts['model.neck'] = None
+    opts['model.head.type'] = 'DenseLinearClsHead'
+    opts['model.dense_loss'] = True
+    return opts
+
+
+PAIR_MIXERS = {
+    'baseline': None,
+    'input_mixup': dict(type='InputMixup', alpha=1.0),
+    'manifold_mixup': dict(type='ManifoldMixup', alpha=2.0, layers=(0, 1, 2)),
+    'cutmix': dict(type='CutMix', alpha=1.0),
+}
+
+
+def study(family: str):
+    """``{table: [(row, config_basename, cfg_options)]}``; rows with the same
+    (config, options) are trained once."""
+    t1 = [(r, f'{family}_{r}', {}) for r in
+          ('baseline', 'input_mixup', 'manifold_mixup', 'multimix', 'distil',
+           'dense', 'dense_distil')]
+    t9 = []
+    for name, mixer in PAIR_MIXERS.items():
+        base = f'{family}_{name}' if name != 'cutmix' else f'{family}_baseline'
+        opts = {} if name != 'cutmix' else {'model.mixer': mixer}
+        t9.append((name, base, dict(opts)))
+        t9.append((f'{name} + distil', f'{family}_distil',
+                   {'model.mixer': copy.deepcopy(mixer)}))
+        t9.append((f'{name} + dense loss', base, _denseloss(dict(opts))))
+    t10 = []
+    for att in ('uniform', 'gap', 'cam'):
+        for norm in ('l1relu', 'softmax'):
+            t10.append((f'u={att}, h={norm}', f'{family}_dense', {
+                'model.mixer.attention': att,
+                'model.mixer.attention_norm': norm
+            }))
+    fig_layer = [(f'layer {k}', f'{family}_multimix',
+                  {'model.mixer': _mixer(layer=k)}) for k in (0, 1, 2, 3)]
+    fig_layer.append(('layer embedding', f'{family}_multimix', {}))
+    fig_n = [(f'n={n}', f'{family}_multimix', {'model.mixer.n': n})
+             for n in (1, 10, 100, 1000, 10000)]
+    fig_alpha = [(f'alpha={a}', f'{family}_multimix', {'model.mixer.alpha': a})
+                 for a in (0.5, 1.0, 2.0)]
+    fig_alpha.append(('alpha~U[0.5,2]', f'{family}_multimix', {}))
+    return dict(table1=t1, table9=t9, table10=t10, fig3a=fig_layer,
+                fig3b=fig_n, fig3c=fig_alpha)
+
+
+def _key(cfg_name, opts, seed, epochs):
+    blob = json.dumps([cfg_name, opts, seed, epochs], sort_keys=True,
+                      default=str)
+    return hashlib.sha1(blob.encode()).hexdigest()[:16]
+
+
+def _config_path(cfg_name):
+    for folder in ('demo', 'multimix'):
+        p = osp.join(ROOT, 'configs', folder, cfg_name + '.py')
+        if osp.isfile(p):
+            return p
+    raise FileNotFoundError(f'no config {cfg_name}.py in configs/demo or '
+                            'configs/multimix')
+
+
+def run_one(cfg_name, opts, seed, work_dir, epochs=None):
+    """Train, then evaluate clean / FGSM / PGD / ECE; returns metrics."""
+    import torch
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    import mmmultimix  # noqa: F401
+    from mmmultimix.evaluation import fgsm, pgd
+    from mmmultimix.evaluation.functional import expected_calibration_error
+    cfg = Config.fromfile(_config_path(cfg_name))
+    cfg.merge_from_dict(copy.deepcopy(opts))
+    if epochs is not None:
+        cfg.train_cfg.max_epochs = epochs
+        ms = cfg.param_scheduler.get('milestones')
+        if ms is not None:
+            old = max(ms[-1], 1)
+            full = max(old * 4 // 3, 1)
+            cfg.param_scheduler.milestones = [
+                max(1, int(m * epochs / full)) for m in ms
+            ]
+    cfg.train_cfg.val_interval = 10**9
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1,
+                                        save_last=False)
+    cfg.work_dir = work_dir
+    cfg.randomness = dict(seed=seed, deterministic=False)
+    cfg.log_level = 'ERROR'
+    cfg.experiment_name = f'repro_{time.time_ns()}'
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    model = runner.model
+    model = getattr(model, 'module', model).eval()
+    loader = runner.build_dataloader(cfg.test_dataloader)
+    pre = model.data_preprocessor
+    errs = dict(clean=[], fgsm=[], pgd=[])
+    probs, labels = [], []
+    for batch in loader:
+        data = pre(batch, False)
+        x = data['inputs']
+        y = torch.cat([s.gt_label for s in data['data_samples']]).to(x.device)
+        x01 = ((x * pre.std + pre.mean) / 255).clamp(0, 1)
+
+        def f(v):
+            return model((v * 255 - pre.mean) / pre.std, mode='tensor')
+
+        with torch.no_grad():
+            logits = f(x01)
+        probs.append(torch.softmax(logits.float(), 1))
+        labels.append(y)
+        errs['clean'].append((logits.argmax(1) != y).float())
+        for name, adv in (('fgsm', fgsm(f, x01, y, 8 / 255)),
+                          ('pgd', pgd(f, x01, y, 4 / 255, 2 / 255, 10))):
+            with torch.no_grad():
+                errs[name].append((f(adv).argmax(1) != y).float())
+    out = {k: 100.0 * float(torch.cat(v).mean()) for k, v in errs.items()}
+    out['acc'] = 100.0 - out['clean']
+    out['ece'] = expected_calibration_error(torch.cat(probs), torch.cat(labels))
+    return out
+
+
+def _fmt(vals):
+    if not vals:
+        return '—'
+    mean = statistics.mean(vals)
+    std = statistics.stdev(vals) if len(vals) > 1 else 0.0
+    return f'{mean:.2f} ± {std:.2f}'
+
+
+def tables(spec, results, seeds, epochs):
+    md = []
+    titles = dict(
+        table1='Table 1: classification (top-1 %) and robustness',
+        table9='Table 9: distillation and dense loss on other methods',
+        table10='Table 10: attention in dense MultiMix',
+        fig3a='Fig. 3a: interpolation layer (MultiMix)',
+        fig3b='Fig. 3b: number of tuples n (MultiMix)',
+        fig3c='Fig. 3c: Dirichlet parameter alpha (MultiMix)')
+    for table, rows in spec.items():
+        md.append(f'### {titles[table]}\n')
+        md.append('| row | top-1 acc | FGSM err (8/255) | PGD err (4/255) '
+                  '| ECE |')
+        md.append('|---|---|---|---|---|')
+        for row, cfg_name, opts in rows:
+            rs = [results.get(_key(cfg_name, opts, s, epochs)) for s in seeds]
+            rs = [r for r in rs if r is not None]
+            md.append(f'| {row} | ' + ' | '.join(
+                _fmt([r[k] for r in rs])
+                for k in ('acc', 'fgsm', 'pgd', 'ece')) + ' |')
+        md.append('')
+    return '\n'.join(md)
+
+
+def plot(spec, results, seeds, epochs, path):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    figs = [k for k in ('fig3a', 'fig3b', 'fig3c') if k in spec]
+    if not figs:
+        return
+    fig, axes = plt.subplots(1, len(figs), figsize=(4 * len(figs), 3.2))
+    axes = [axes] if len(figs) == 1 else axes
+    for ax, name in zip(axes, figs):
+        labels, means, stds = [], [], []
+        for row, cfg_name, opts in spec[name]:
+            rs = [results.get(_key(cfg_name, opts, s, epochs)) for s in seeds]
+            accs = [r['acc'] for r in rs if r is not None]
+            if not accs:
+                continue
+            labels.append(row.split(' ', 1)[-1].split('=')[-1])
+            means.append(statistics.mean(accs))
+            stds.append(statistics.stdev(accs) if len(accs) > 1 else 0.0)
+        ax.errorbar(range(len(means)), means, yerr=stds, marker='o',
+                    capsize=3)
+        ax.set_xticks(range(len(labels)))
+        ax.set_xticklabels(labels, rotation=30, fontsize=8)
+        ax.set_title(name)
+        ax.set_ylabel('top-1 (%)')
+        ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main(argv=None):
+    warnings.filterwarnings('ignore')
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--config-family', default='digits')
+    p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2, 3, 4])
+    p.add_argument('--tables', nargs='+', default=None,
+                   help='subset of table1 table9 table10 fig3a fig3b fig3c')
+    p.add_argument('--rows', nargs='+', default=None,
+                   help='only rows with these names')
+    p.add_argument('--epochs', type=int, default=None,
+                   help='override the schedule length (milestones scaled)')
+    p.add_argument('--out', default=osp.join('docs', 'reproduction'))
+    p.add_argument('--smoke', action='store_true',
+                   help='2 seeds, 3 epochs, a few rows of every table')
+    args = p.parse_args(argv)
+    spec = study(args.config_family)
+    if args.smoke:
+        args.seeds = args.seeds[:2] if len(args.seeds) >= 2 else [0, 1]
+        args.epochs = args.epochs or 3
+        spec = {k: v[:2] for k, v in spec.items()}
+    if args.tables:
+        spec = {k: v for k, v in spec.items() if k in args.tables}
+    if args.rows:
+        spec = {k: [r for r in v if r[0] in args.rows]
+                for k, v in spec.items()}
+    os.makedirs(args.out, exist_ok=True)
+    cache = osp.join(args.out, 'runs.json')
+    results = {}
+    if osp.isfile(cache):
+        with open(cache) as f:
+            results = json.load(f)
+    jobs = {}
+    for rows in spec.values():
+        for _, cfg_name, opts in rows:
+            for s in args.seeds:
+                jobs[_key(cfg_name, opts, s, args.epochs)] = (cfg_name, opts,
+                                                              s)
+    todo = [(k, v) for k, v in jobs.items() if k not in results]
+    print(f'{len(jobs)} runs, {len(jobs) - len(todo)} cached, '
+          f'{len(todo)} to do', flush=True)
+    t0 = time.time()
+    for i, (key, (cfg_name, opts, seed)) in enumerate(todo, 1):
+        res = run_one(cfg_name, opts, seed,
+                      osp.join(args.out, 'work', key), args.epochs)
+        results[key] = res
+        with open(cache, 'w') as f:
+            json.dump(results, f)
+        el = time.time() - t0
+        eta = el / i * (len(todo) - i)
+        bar = '#' * int(30 * i / len(todo))
+        print(f'[{bar:<30}] {i}/{len(todo)} {cfg_name} {opts} seed {seed}: '
+              f'acc {res["acc"]:.2f}  ETA {math.ceil(eta)} s', flush=True)
+    md = tables(spec, results, args.seeds, args.epochs)
+    header = (f'# Reproduction study: {args.config_family}, seeds '
+              f'{args.seeds}' + (f', {args.epochs} epochs' if args.epochs
+                                 else '') + '\n\n')
+    with open(osp.join(args.out, 'tables.md'), 'w') as f:
+        f.write(header + md)
+    plot(spec, results, args.seeds, args.epochs,
+         osp.join(args.out, 'fig3.png'))
+    print(header + md)
+    print(f'done in {time.time() - t0:.0f} s')
+
+
+if __name__ == '__main__':
+    main()
