@@ -34,12 +34,14 @@ VARIANTS = {
                            layers=(0, 1, 2)),
     'multimix': dict(type='MultiMix', n=1000, prob=1.0),
     'dense': dict(type='MultiMix', n=1000, prob=1.0, dense=True),
+    'distil': dict(type='MultiMix', n=1000, prob=1.0),
+    'dense_distil': dict(type='MultiMix', n=1000, prob=1.0, dense=True),
 }
+DISTIL = ('distil', 'dense_distil')
 
 
-def build_variant(cfg, mixer, dense_size):
-    """Model + optimizer wrapper for one variant of ``cfg``."""
-    from mmengine.optim import build_optim_wrapper
+def build_variant(cfg, mixer, dense_size, distil=False):
+    """The model of one variant of ``cfg``."""
     from mmpretrain.registry import MODELS
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.pop('mixer', None)
@@ -50,6 +52,8 @@ def build_variant(cfg, mixer, dense_size):
         head['dense_size'] = dense_size
         model_cfg['head'] = head
     model_cfg['mixer'] = mixer
+    if distil:
+        model_cfg['distill'] = dict(gamma=0.5, momentum=0.001)
     model_cfg['data_preprocessor'] = dict(
         type='ClsDataPreprocessor',
         num_classes=model_cfg['head']['num_classes'])
@@ -61,20 +65,24 @@ def build_variant(cfg, mixer, dense_size):
 def make_step(model, device, batch_size, img_size, in_channels, lr=0.1):
     from mmpretrain.structures import DataSample
     model.to(device).train()
-    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9,
-                          weight_decay=1e-4)
+    opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
+                          lr=lr, momentum=0.9, weight_decay=1e-4)
     c = model.head.num_classes
     g = torch.Generator().manual_seed(0)
-    x = torch.randn(batch_size, in_channels, img_size, img_size,
+    views = 2 if model.teacher is not None else 1
+    x = torch.randn(views, batch_size, in_channels, img_size, img_size,
                     generator=g).to(device)
+    if views == 1:
+        x = x[0]
     labels = torch.randint(c, (batch_size, ), generator=g)
     samples = [DataSample().set_gt_label(int(y)) for y in labels]
 
     def step():
         opt.zero_grad(set_to_none=True)
-        loss = model.loss(x, samples)['loss']
-        loss.backward()
+        losses = model.loss(x, samples)
+        sum(v for k, v in losses.items() if 'loss' in k).backward()
         opt.step()
+        model.update_teacher()
         if device.type == 'cuda':
             torch.cuda.synchronize(device)
 
@@ -100,14 +108,54 @@ def time_variants(steps, reps, warmup, batch_size):
     return out
 
 
-def format_table(res, base='baseline'):
+def format_table(res, base='baseline', memory=None):
     b = res[base]['img_s']
-    lines = ['| variant | img/s | ratio to baseline | spread |',
-             '|---|---|---|---|']
+    lines = ['| variant | img/s | ratio to baseline | spread | '
+             'step peak memory (MB) |', '|---|---|---|---|---|']
     for k, r in res.items():
+        mem = memory.get(k) if memory else None
+        mem = f'{mem:.1f}' if mem is not None else '—'
         lines.append(f"| {k} | {r['img_s']:.1f} | {r['img_s'] / b:.3f} | "
-                     f"±{100 * r['spread'] / 2:.1f} % |")
+                     f"±{100 * r['spread'] / 2:.1f} % | {mem} |")
     return '\n'.join(lines)
+
+
+def _rss_mb(field: str) -> float:
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(field + ':'):
+                return int(line.split()[1]) / 1024.0
+    raise RuntimeError(f'{field} not in /proc/self/status')
+
+
+def step_memory(step, device) -> float:
+    """Peak memory (MB) of a training step beyond what was allocated before
+    it: CUDA ``max_memory_allocated``; on CPU the process's peak RSS (VmHWM,
+    reset through /proc/self/clear_refs) minus its RSS before the step."""
+    step()  # optimizer state and caches exist from here on
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+        before = torch.cuda.memory_allocated(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        step()
+        return (torch.cuda.max_memory_allocated(device) - before) / 2**20
+    with open('/proc/self/clear_refs', 'w') as f:
+        f.write('5')  # reset the peak RSS
+    before = _rss_mb('VmRSS')
+    step()
+    return _rss_mb('VmHWM') - before
+
+
+def memory_in_subprocess(argv, variant, n=None) -> float:
+    """CPU peak RSS is per process: measure each variant in a fresh one."""
+    import subprocess
+    cmd = [sys.executable, osp.abspath(__file__)] + list(argv) + [
+        '--child-memory', variant
+    ]
+    if n is not None:
+        cmd += ['--n', str(n)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
 
 
 def parse_args(argv=None):
@@ -128,6 +176,9 @@ def parse_args(argv=None):
                    else 'cpu')
     p.add_argument('--cfg-options', nargs='+', default=None,
                    help='key=value overrides of the model config')
+    p.add_argument('--memory', action='store_true',
+                   help='also measure the peak memory of a step per variant')
+    p.add_argument('--child-memory', help=argparse.SUPPRESS)
     p.add_argument('--out', help='write the Markdown tables here')
     p.add_argument('--plot', help='PNG of throughput vs n (with --n-sweep)')
     return p.parse_args(argv)
@@ -148,20 +199,38 @@ def main(argv=None):
     device = torch.device(args.device)
     in_ch = cfg.model.backbone.get('in_channels', 3)
     torch.manual_seed(0)
+    if args.child_memory:  # one variant, one fresh process (CPU memory)
+        name = args.child_memory
+        mixer = copy.deepcopy(VARIANTS[name])
+        if mixer is not None and 'n' in mixer:
+            mixer['n'] = args.n
+        model = build_variant(cfg, mixer, args.dense_size, name in DISTIL)
+        step = make_step(model, device, args.batch_size, args.img_size, in_ch)
+        print(step_memory(step, device))
+        return None, None
     steps = {}
     for name in args.variants:
         mixer = copy.deepcopy(VARIANTS[name])
         if mixer is not None and 'n' in mixer:
             mixer['n'] = args.n
-        model = build_variant(cfg, mixer, args.dense_size)
+        model = build_variant(cfg, mixer, args.dense_size, name in DISTIL)
         steps[name] = make_step(model, device, args.batch_size,
                                 args.img_size, in_ch)
     res = time_variants(steps, args.reps, args.warmup, args.batch_size)
     base = 'baseline' if 'baseline' in res else next(iter(res))
+    memory = {}
+    if args.memory:
+        argv_child = [a for a in (argv if argv is not None else sys.argv[1:])
+                      if a != '--memory']
+        for name in args.variants:
+            if device.type == 'cuda':
+                memory[name] = step_memory(steps[name], device)
+            else:
+                memory[name] = memory_in_subprocess(argv_child, name)
     header = (f'{osp.basename(args.config)}, {args.device}, m = '
               f'{args.batch_size}, {args.img_size}x{args.img_size}, n = '
               f'{args.n}, {args.reps} interleaved reps (median)')
-    text = header + '\n\n' + format_table(res, base)
+    text = header + '\n\n' + format_table(res, base, memory)
     sweep = {}
     if args.n_sweep:
         sweep_steps = {'baseline': steps[base]} if base == 'baseline' else {}
@@ -173,8 +242,21 @@ def main(argv=None):
                     model, device, args.batch_size, args.img_size, in_ch)
         sweep = time_variants(sweep_steps, args.reps, args.warmup,
                               args.batch_size)
+        sweep_mem = {}
+        if args.memory:
+            sweep_mem['baseline'] = memory.get('baseline')
+            for key, step in sweep_steps.items():
+                if key == 'baseline':
+                    continue
+                if device.type == 'cuda':
+                    sweep_mem[key] = step_memory(step, device)
+                else:
+                    kind, n = key.split(' n=')
+                    sweep_mem[key] = memory_in_subprocess(
+                        [a for a in argv_child], kind, int(n))
         text += '\n\nThroughput vs n:\n\n' + format_table(
-            sweep, 'baseline' if 'baseline' in sweep else next(iter(sweep)))
+            sweep, 'baseline' if 'baseline' in sweep else next(iter(sweep)),
+            sweep_mem)
     print(text)
     if args.out:
         with open(args.out, 'w') as f:

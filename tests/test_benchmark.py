@@ -1,0 +1,45 @@
+"""The speed benchmark produces a well-formed table (no timing asserts)."""
+import os.path as osp
+import re
+import subprocess
+import sys
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def test_benchmark_table_is_well_formed(tmp_path):
+    out, png = tmp_path / 'bench.md', tmp_path / 'sweep.png'
+    proc = subprocess.run(
+        [sys.executable, 'tools/analysis/benchmark_speed.py',
+         osp.join(ROOT, 'configs', 'demo', 'digits_baseline.py'),
+         '--img-size', '8', '--batch-size', '16', '--dense-size', '2',
+         '--reps', '2', '--warmup', '1', '--n', '50', '--device', 'cpu',
+         '--n-sweep', '10', '100', '--out', str(out),
+         '--plot', str(png)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = out.read_text()
+    rows = re.findall(r'^\| (\S+) \| ([0-9.]+) \| ([0-9.]+) \| ±([0-9.]+) % '
+                      r'\| (—|[0-9.]+) \|$', text, flags=re.M)
+    names = [r[0] for r in rows]
+    for v in ('baseline', 'input_mixup', 'manifold_mixup', 'multimix',
+              'dense', 'distil', 'dense_distil'):
+        assert v in names
+    base = dict((r[0], r) for r in rows)['baseline']
+    assert float(base[2]) == 1.0  # ratios are relative to the baseline
+    assert all(float(r[1]) > 0 for r in rows)
+    assert 'multimix n=100' in text and 'dense n=10' in text
+    assert png.read_bytes()[:4] == b'\x89PNG'
+
+
+def test_step_memory_on_cpu():
+    sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
+    import torch
+    from benchmark_speed import step_memory
+
+    def step():
+        x = torch.ones(4_000_000)  # 16 MB, freed at return
+        return float(x.sum())
+
+    mb = step_memory(step, torch.device('cpu'))
+    assert 8.0 < mb < 200.0
