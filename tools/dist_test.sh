@@ -1,26 +1,4 @@
 #!/usr/bin/env bash
-# Distributed testing with torchrun. Multi-node: set NNODES, NODE_RANK,
-# MASTER_ADDR (and PORT) on every node.
-#   bash tools/dist_train.sh CONFIG CHECKPOINT GPUS [test.py args...]
-CONFIG=$1
-CHECKPOINT=$2
-GPUS=$3
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-PY="${PYTHON:-python}"
-if [[ -x "${ROOT}/.venv/bin/python" && -z "${PYTHON:-}" ]]; then
-  PY="${ROOT}/.venv/bin/python"
-fi
-PYTHONPATH="${ROOT}:${PYTHONPATH}" \
-"${PY}" -m torch.distributed.run \
-    --nnodes="${NNODES}" \
-    --node_rank="${NODE_RANK}" \
-    --master_addr="${MASTER_ADDR}" \
-    --nproc_per_node="${GPUS}" \
-    --master_port="${PORT}" \
-    "${ROOT}/tools/test.py" \
-    "${CONFIG}" "${CHECKPOINT}" \
-    --launcher pytorch "${@:4}"
+# Distributed testing with torchrun (NNODES, NODE_RANK, MASTER_ADDR, PORT
+# for multi-node):  bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [args...]
+exec bash "$(dirname "$0")/dist_run.sh" test "$3" "$1" "$2" "${@:4}"

@@ -1,25 +1,4 @@
 #!/usr/bin/env bash
-# Distributed training with torchrun. Multi-node: set NNODES, NODE_RANK,
-# MASTER_ADDR (and PORT) on every node.
-#   bash tools/dist_train.sh CONFIG GPUS [train.py args...]
-CONFIG=$1
-GPUS=$2
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-PY="${PYTHON:-python}"
-if [[ -x "${ROOT}/.venv/bin/python" && -z "${PYTHON:-}" ]]; then
-  PY="${ROOT}/.venv/bin/python"
-fi
-PYTHONPATH="${ROOT}:${PYTHONPATH}" \
-"${PY}" -m torch.distributed.run \
-    --nnodes="${NNODES}" \
-    --node_rank="${NODE_RANK}" \
-    --master_addr="${MASTER_ADDR}" \
-    --nproc_per_node="${GPUS}" \
-    --master_port="${PORT}" \
-    "${ROOT}/tools/train.py" \
-    "${CONFIG}" \
-    --launcher pytorch "${@:3}"
+# Distributed training with torchrun (NNODES, NODE_RANK, MASTER_ADDR, PORT
+# for multi-node):  bash tools/dist_train.sh CONFIG GPUS [train.py args...]
+exec bash "$(dirname "$0")/dist_run.sh" train "$2" "$1" "${@:3}"

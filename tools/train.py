@@ -16,7 +16,9 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+
+import mmmultimix  # noqa: E402,F401  (registers modules, checkpoint policy)
+from mmmultimix.engine import default_work_dir  # noqa: E402
 
 
 def parse_args():
@@ -74,11 +76,7 @@ def merge_args(cfg, args):
         cfg.val_dataloader = None
         cfg.val_evaluator = None
     cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    default_work_dir(cfg, args.config, args.work_dir)
     if args.amp:
         import torch
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
@@ -109,14 +107,8 @@ def main():
     args = parse_args()
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
-    import mmmultimix  # noqa: F401  (registers modules, checkpoint policy)
-    from mmmultimix.engine import setup_distributed
-    setup_distributed(cfg)  # gloo on machines without CUDA
-    if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        from mmengine.registry import RUNNERS
-        runner = RUNNERS.build(cfg)
+    from mmmultimix.engine import build_runner
+    runner = build_runner(cfg)
     runner.train()
 
 

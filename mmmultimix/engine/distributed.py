@@ -12,7 +12,8 @@ import torch
 from mmengine.model import MMDistributedDataParallel
 from mmengine.registry import MODEL_WRAPPERS
 
-__all__ = ['DeviceAgnosticDDP', 'setup_distributed']
+__all__ = ['DeviceAgnosticDDP', 'setup_distributed', 'build_runner',
+           'default_work_dir']
 
 
 @MODEL_WRAPPERS.register_module()
@@ -54,3 +55,26 @@ def setup_distributed(cfg) -> None:
     cfg.env_cfg.dist_cfg.backend = 'gloo'
     if cfg.get('model_wrapper_cfg') is None:
         cfg.model_wrapper_cfg = dict(type='DeviceAgnosticDDP')
+
+
+def default_work_dir(cfg, config_path: str, work_dir=None) -> None:
+    """``--work-dir``, else the config's, else ``work_dirs/<config name>``
+    (mmpretrain's rule)."""
+    import os.path as osp
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(config_path))[0])
+
+
+def build_runner(cfg):
+    """The runner of ``cfg`` (``runner_type`` honoured), after
+    :func:`setup_distributed`; shared by ``tools/train.py`` and
+    ``tools/test.py``."""
+    from mmengine.registry import RUNNERS
+    from mmengine.runner import Runner
+    setup_distributed(cfg)  # gloo on machines without CUDA
+    if 'runner_type' not in cfg:
+        return Runner.from_cfg(cfg)
+    return RUNNERS.build(cfg)

@@ -67,8 +67,9 @@ def study(family: str):
         base = f'{family}_{name}' if name != 'cutmix' else f'{family}_baseline'
         opts = {} if name != 'cutmix' else {'model.mixer': mixer}
         t9.append((name, base, dict(opts)))
+        swap = None if mixer is None else dict(mixer, _delete_=True)
         t9.append((f'{name} + distil', f'{family}_distil',
-                   {'model.mixer': copy.deepcopy(mixer)}))
+                   {'model.mixer': swap}))
         t9.append((f'{name} + dense loss', base, _denseloss(dict(opts))))
     t10 = []
     for att in ('uniform', 'gap', 'cam'):

@@ -1,38 +1,12 @@
-# CIFAR-100 from the python pickles (cifar-100-python/), never downloaded.
+# CIFAR-100 from the python pickles (cifar-100-python/), never downloaded:
+# CIFAR-10's pipeline and loaders with CIFAR-100's files and statistics.
+_base_ = ['./cifar10.py']
 dataset_type = 'OfflineCIFAR100'
 data_root = 'data/cifar100'
-img_size = 32
 data_preprocessor = dict(
     num_classes=100,
     mean=[129.304, 124.070, 112.434],
-    std=[68.170, 65.392, 70.418],
-    to_rgb=False)
-load_pipeline = []
-view_pipeline = [
-    dict(type='RandomCrop', crop_size=img_size, padding=4),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-]
-train_pipeline = load_pipeline + view_pipeline + [dict(type='PackInputs')]
-# two views t ~ T (student) and t' ~ T' (teacher), for self-distillation
-distil_pipeline = load_pipeline + [
-    dict(type='MultiView', num_views=2, transforms=[view_pipeline]),
-    dict(type='PackInputs')
-]
-test_pipeline = [dict(type='PackInputs')]
-train_dataloader = dict(
-    batch_size=128,
-    num_workers=4,
-    dataset=dict(type=dataset_type, data_root=data_root, split='train',
-                 pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    persistent_workers=True)
-val_dataloader = dict(
-    batch_size=128,
-    num_workers=4,
-    dataset=dict(type=dataset_type, data_root=data_root, split='test',
-                 pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    persistent_workers=True)
-val_evaluator = dict(type='Accuracy', topk=(1, ))
+    std=[68.170, 65.392, 70.418])
+train_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root))
+val_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root))
 test_dataloader = val_dataloader
-test_evaluator = val_evaluator

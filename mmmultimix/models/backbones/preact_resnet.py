@@ -7,7 +7,7 @@ from mmcv.cnn import build_norm_layer
 from mmpretrain.registry import MODELS
 from torch import Tensor
 
-from .staged import StagedBackbone, _init_weights
+from .staged import StagedBackbone
 
 __all__ = ['PreActBlock', 'PreActResNet']
 
@@ -69,19 +69,7 @@ class PreActResNet(StagedBackbone):
                              f'{sorted(self.arch_settings)}, got {depth}')
         blocks = self.arch_settings[depth]
         super().__init__(out_indices, len(blocks), init_cfg)
-        self.stem = nn.Conv2d(in_channels, base_channels, 3, 1, 1, bias=False)
-        stages, c_in = [], base_channels
-        for i, num in enumerate(blocks):
-            c_out = base_channels * 2**i
-            layers = []
-            for b in range(num):
-                stride = 2 if (i > 0 and b == 0) else 1
-                layers.append(PreActBlock(c_in, c_out, stride, norm_cfg))
-                c_in = c_out
-            stages.append(nn.Sequential(*layers))
-        self.stages = nn.ModuleList(stages)
-        self.final = nn.Sequential(build_norm_layer(norm_cfg, c_in)[1],
-                                   nn.ReLU(inplace=False))
-        self.out_channels = c_in
-        if init_cfg is None:
-            _init_weights(self)
+        self._build(
+            nn.Conv2d(in_channels, base_channels, 3, 1, 1, bias=False),
+            [base_channels * 2**i for i in range(len(blocks))], blocks,
+            base_channels, norm_cfg)

@@ -36,6 +36,29 @@ class StagedBackbone(BaseBackbone):
         self.out_indices = tuple(out)
         self.num_stages = num_stages
 
+    def _build(self, stem: nn.Module, widths: Sequence[int],
+               blocks: Sequence[int], stem_channels: int,
+               norm_cfg: dict) -> None:
+        """Pre-activation stages (the first block of every stage but the
+        first downsamples by 2) and the final BN + ReLU."""
+        from mmcv.cnn import build_norm_layer
+
+        from .preact_resnet import PreActBlock
+        self.stem = stem
+        stages, c_in = [], stem_channels
+        for i, (c_out, num) in enumerate(zip(widths, blocks)):
+            layers = []
+            for b in range(num):
+                stride = 2 if (i > 0 and b == 0) else 1
+                layers.append(PreActBlock(c_in, c_out, stride, norm_cfg))
+                c_in = c_out
+            stages.append(nn.Sequential(*layers))
+        self.stages = nn.ModuleList(stages)
+        self.final = nn.Sequential(build_norm_layer(norm_cfg, c_in)[1],
+                                   nn.ReLU())
+        self.out_channels = c_in
+        _init_weights(self)
+
     def _stage(self, k: int, x: Tensor) -> Tensor:
         if k == 0:
             x = self.stem(x)

@@ -2,11 +2,9 @@
 from typing import Sequence
 
 import torch.nn as nn
-from mmcv.cnn import build_norm_layer
 from mmpretrain.registry import MODELS
 
-from .preact_resnet import PreActBlock
-from .staged import StagedBackbone, _init_weights
+from .staged import StagedBackbone
 
 __all__ = ['WideResNet']
 
@@ -41,20 +39,8 @@ class WideResNet(StagedBackbone):
             raise ValueError(f'widen_factor must be >= 1, got {widen_factor}')
         num = (depth - 4) // 6
         super().__init__(out_indices, 3, init_cfg)
-        widths = [16 * widen_factor, 32 * widen_factor, 64 * widen_factor]
-        self.stem = nn.Conv2d(in_channels, 16, 3, 1, 1, bias=False)
-        stages, c_in = [], 16
-        for i, c_out in enumerate(widths):
-            layers = []
-            for b in range(num):
-                stride = 2 if (i > 0 and b == 0) else 1
-                layers.append(PreActBlock(c_in, c_out, stride, norm_cfg))
-                c_in = c_out
-            stages.append(nn.Sequential(*layers))
-        self.stages = nn.ModuleList(stages)
-        self.final = nn.Sequential(build_norm_layer(norm_cfg, c_in)[1],
-                                   nn.ReLU())
-        self.out_channels = c_in
-        if init_cfg is None:
-            _init_weights(self)
+        self._build(
+            nn.Conv2d(in_channels, 16, 3, 1, 1, bias=False),
+            [16 * widen_factor, 32 * widen_factor, 64 * widen_factor],
+            [num] * 3, 16, norm_cfg)
 
