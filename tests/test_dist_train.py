@@ -62,3 +62,16 @@ default_hooks = dict(logger=dict(interval=1))
     assert all(r['loss'] == r['loss'] and r['loss_distill'] >= 0
                for r in losses)
     assert osp.isfile(osp.join(work, 'epoch_1.pth'))
+
+
+def test_cross_rank_multimix_equals_single_process(tmp_path):
+    env = dict(os.environ, OMP_NUM_THREADS='1',
+               PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    import sys
+    proc = subprocess.run(
+        [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node',
+         '2', '--master_port', str(_free_port()),
+         osp.join(ROOT, 'tests', 'dist_scripts', 'cross_rank_check.py')],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    assert 'CROSS_RANK_OK' in proc.stdout

@@ -18,6 +18,43 @@ from ..utils import (ClassifierNet, EMATeacher, affine_classifier,
 __all__ = ['MultiMixClassifier']
 
 
+class _GatherWithGrad(torch.autograd.Function):
+    """All-gather along dim 0 whose backward sums every rank's gradient of
+    the gathered tensor and returns this rank's slice. (Written out because
+    ``torch.distributed.nn.all_gather`` sends non-contiguous gradients to
+    gloo's all-to-all, which then reads the wrong memory.)"""
+
+    @staticmethod
+    def forward(ctx, x: Tensor) -> Tensor:
+        import torch.distributed as dist
+        ctx.rank, ctx.world = dist.get_rank(), dist.get_world_size()
+        x = x.contiguous()
+        out = [torch.empty_like(x) for _ in range(ctx.world)]
+        dist.all_gather(out, x)
+        return torch.cat(out, dim=0)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        import torch.distributed as dist
+        grad = grad.contiguous()
+        dist.all_reduce(grad)
+        m = grad.shape[0] // ctx.world
+        return grad[ctx.rank * m:(ctx.rank + 1) * m]
+
+
+def _gather(x: Tensor, world: int) -> Tensor:
+    """All-gather along dim 0 over ``world`` ranks (equal batch sizes, as
+    mmengine's DefaultSampler pads); differentiable."""
+    if world == 1:
+        return x
+    if not x.requires_grad:
+        import torch.distributed as dist
+        out = [torch.empty_like(x) for _ in range(world)]
+        dist.all_gather(out, x.contiguous())
+        return torch.cat(out, dim=0)
+    return _GatherWithGrad.apply(x)
+
+
 def _at_least_fp32(x: Tensor) -> Tensor:
     return x.to(torch.promote_types(x.dtype, torch.float32))
 
@@ -133,6 +170,12 @@ class MultiMixClassifier(ImageClassifier):
                     check_staged(self.backbone, layer, 'model.mixer.layer')
             if getattr(mixer, 'dense', False):
                 self._check_dense(mixer)
+            if getattr(mixer, 'cross_rank', False) and (
+                    affine_classifier(self.head) is None
+                    or not self.interpolate_logits):
+                raise ValueError('model.mixer.cross_rank=True gathers logits: '
+                                 'it needs an affine head and '
+                                 'interpolate_logits=True')
         self._init_distill(distill)
         if predict_with not in ('student', 'teacher'):
             raise ValueError("model.predict_with must be 'student' or "
@@ -221,6 +264,17 @@ class MultiMixClassifier(ImageClassifier):
         if momentum is not None:
             self.teacher.momentum = float(momentum)
         self.teacher.update_parameters(self._student_net())
+        import torch.distributed as dist
+        if dist.is_available() and dist.is_initialized() and \
+                dist.get_world_size() > 1:
+            # parameters are identical on every rank (DDP); BN statistics
+            # are per rank (mmengine does not broadcast buffers): the
+            # teacher takes their mean, so it is identical on every rank
+            world = dist.get_world_size()
+            for buf in self.teacher.module.buffers():
+                if buf.is_floating_point():
+                    dist.all_reduce(buf)
+                    buf.div_(world)
 
     @staticmethod
     def _check_finite(logits: Tensor) -> None:
@@ -328,7 +382,8 @@ class MultiMixClassifier(ImageClassifier):
             if fc is not None and self.interpolate_logits:
                 # mix in fp32 (cheap: m x c) also under autocast
                 logits = _at_least_fp32(fc(head.pre_logits(feats)))
-                return MixedOutput(*plan.mix(logits, targets))
+                return MixedOutput(*plan.mix(_gather(logits, plan.world),
+                                             _gather(targets, plan.world)))
             mixed, mixed_targets = [], None
             for f in feats:
                 f_mixed, mixed_targets = plan.mix(f, targets)
@@ -379,15 +434,19 @@ class MultiMixClassifier(ImageClassifier):
         fmap = head.dense_map(net.backbone(inputs))
         m, _, h, w = fmap.shape
         weights = None
+        world = plan.world
         if mhat is None:
             weight = head.fc.weight if plan.attention == 'cam' else None
             attn = Fm.spatial_attention(fmap, plan.attention,
                                         plan.attention_norm, weight, targets)
-            lam = self.mixer.sample_dense(h * w, m, fmap.device)
-            mhat, weights = Fm.dense_mix_weights(attn, lam)
+            lam = self.mixer.sample_dense(h * w, m * world, fmap.device)
+            mhat, weights = Fm.dense_mix_weights(_gather(attn, world), lam)
+        targets = _gather(targets, world)
         if self.interpolate_logits:
-            logits = Fm.dense_interpolate(_at_least_fp32(head.dense_logits(fmap)),
-                                          mhat)
+            logits = Fm.dense_interpolate(
+                _gather(_at_least_fp32(head.dense_logits(fmap)), world), mhat)
+        elif world > 1:
+            raise ValueError('mixer.cross_rank needs interpolate_logits=True')
         else:
             z = Fm.dense_interpolate(fmap.flatten(2), mhat)  # (n, r, d)
             n = z.shape[0]
@@ -423,7 +482,7 @@ class MultiMixClassifier(ImageClassifier):
             tnet.train(self.training)
             t_logits = self._mixed(tnet, teacher_in, targets, plan,
                                    out.mhat).logits
-            t_probs = torch.softmax(t_logits.float(), dim=-1)
+            t_probs = torch.softmax(_at_least_fp32(t_logits), dim=-1)
         gamma = self.distill_gamma
         cls = self.mix_loss(out.logits, out.targets, out.weights)
         dist = self.mix_loss(out.logits, t_probs, out.weights)

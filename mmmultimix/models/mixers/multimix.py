@@ -40,6 +40,12 @@ class MultiMix(BaseMixer):
             ``'cam'`` (``u = W y``) or ``'uniform'``.
         attention_norm (str): ``h`` of eq. 10: ``'l1relu'`` (default) or
             ``'softmax'``.
+        cross_rank (bool): beyond the paper: under DDP, interpolate over the
+            global batch — each rank draws its ``n`` tuples of length
+            ``m × world_size`` and mixes logits (and targets, attention)
+            all-gathered with gradients flowing back to their rank.
+            ``layer='embedding'`` only. Defaults to False (the paper: m and
+            n per GPU).
     """
 
     def __init__(self,
@@ -51,6 +57,7 @@ class MultiMix(BaseMixer):
                  dense: bool = False,
                  attention: str = 'gap',
                  attention_norm: str = 'l1relu',
+                 cross_rank: bool = False,
                  init_cfg=None):
         super().__init__(init_cfg)
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
@@ -76,17 +83,30 @@ class MultiMix(BaseMixer):
                              f'{layer!r}')
         self.attention = attention
         self.attention_norm = attention_norm
+        self.cross_rank = bool(cross_rank)
+        if self.cross_rank and self.layer != EMBEDDING:
+            raise ValueError("mixer.cross_rank=True mixes final embeddings: "
+                             "mixer.layer must be 'embedding', got "
+                             f'{layer!r}')
 
     def sample(self, m: int, device=None) -> MixPlan:
         if self.prob < 1.0 and self._uniform() >= self.prob:
             return self.pairs(m, self.input_alpha, 0, device)
+        world = self.world_size() if self.cross_rank else 1
         if self.dense:
             return MixPlan(self.layer, None, dense=True,
                            attention=self.attention,
-                           attention_norm=self.attention_norm)
-        lam = Fm.sample_lambda(m, self.n, self.alpha, self.generator,
+                           attention_norm=self.attention_norm,
+                           world=world)
+        lam = Fm.sample_lambda(m * world, self.n, self.alpha, self.generator,
                                self.sample_device(device))
-        return MixPlan(self.layer, lam.to(device))
+        return MixPlan(self.layer, lam.to(device), world=world)
+
+    @staticmethod
+    def world_size() -> int:
+        import torch.distributed as dist
+        return dist.get_world_size() if dist.is_available() and \
+            dist.is_initialized() else 1
 
     def sample_dense(self, r: int, m: int, device=None):
         """``(r, m, n)`` matrices ``Λ^j`` for a dense plan."""

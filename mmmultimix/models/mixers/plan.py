@@ -23,6 +23,8 @@ class MixPlan:
         lam (Tensor): ``()`` scalar for pairs (eqs. 3–5) or ``(m, n)``
             ``Λ`` for MultiMix (eqs. 6–7).
         index (Tensor, optional): ``(m,)`` permutation, for pairs.
+        world (int): ranks whose batches are interpolated together
+            (cross-rank MultiMix); ``lam`` then has ``m × world`` rows.
         box (tuple, optional): relative CutMix box ``(cy, cx, ratio)``
             (input layer); pairs then cut-and-paste instead of
             interpolating.
@@ -38,6 +40,7 @@ class MixPlan:
     attention: str = 'gap'
     attention_norm: str = 'l1relu'
     box: Optional[Tuple[float, float, float]] = None
+    world: int = 1
 
     @property
     def is_multimix(self) -> bool:
