@@ -214,3 +214,38 @@ def test_kill_and_resume_is_bit_identical(tmp_path):
         if isinstance(sa[k], torch.Tensor):
             assert torch.equal(sa[k], sb[k]), k
     assert sa['mixer._extra_state'].equal(sb['mixer._extra_state'])
+
+
+def test_two_stage_frozen_teacher(tmp_path):
+    """A.5 two-stage variant: a pretrained teacher loaded from one of our
+    checkpoints, never updated by the hook."""
+    pretrained = _model(mixer=None)
+    with torch.no_grad():
+        for p in pretrained.parameters():
+            p.add_(0.1)
+    path = str(tmp_path / 'teacher.pth')
+    torch.save(dict(state_dict=pretrained.state_dict()), path)
+    torch.manual_seed(1)
+    model = MODELS.build(
+        dict(type='MultiMixClassifier',
+             backbone=dict(type='WideResNet', depth=10, widen_factor=1),
+             neck=dict(type='GlobalAveragePooling'),
+             head=dict(type='LinearClsHead', num_classes=5, in_channels=64),
+             mixer=dict(type='MultiMix', n=20, prob=1.0),
+             distill=dict(gamma=0.0, frozen_teacher=path)))
+    model.init_weights()
+    ref = {k: v.clone() for k, v in model.teacher.module.state_dict().items()}
+    for k, v in ref.items():
+        assert torch.equal(v, pretrained.state_dict()[k]), k
+    opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
+                          lr=0.5)
+    for _ in range(3):
+        losses = model.loss(torch.randn(2, 4, 3, 8, 8), _samples([0, 1, 2, 3]))
+        opt.zero_grad()
+        sum(losses.values()).backward()
+        opt.step()
+        model.update_teacher()
+    for k, v in model.teacher.module.state_dict().items():
+        if v.is_floating_point():
+            assert torch.equal(v, ref[k]), k
+    assert losses['loss_cls'] == 0 and losses['loss_distill'] > 0

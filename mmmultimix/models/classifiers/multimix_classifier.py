@@ -111,7 +111,8 @@ class MultiMixClassifier(ImageClassifier):
             (mmengine convention, ``1 − decay``; default 0.001; the hook may
             schedule it) and ``frozen_teacher`` (two-stage variant of A.5:
             a checkpoint path whose ``backbone/neck/head`` weights initialise
-            a teacher that is never updated). None disables distillation.
+            a teacher that is never updated and predicts in eval mode). None
+            disables distillation.
         interpolate_logits (bool): use the logit-space shortcut when the
             head is affine. Defaults to True.
         dense_loss (bool): the dense loss (§3.4, Table 9) for plans that are
@@ -479,7 +480,9 @@ class MultiMixClassifier(ImageClassifier):
         self._check_teacher_updated()
         with torch.no_grad():
             tnet = self.teacher.module
-            tnet.train(self.training)
+            # EMA teacher: batch statistics (Mean Teacher / BYOL); a frozen
+            # pretrained teacher (two-stage) predicts in eval mode
+            tnet.train(self.training and not self.frozen_teacher)
             t_logits = self._mixed(tnet, teacher_in, targets, plan,
                                    out.mhat).logits
             t_probs = torch.softmax(_at_least_fp32(t_logits), dim=-1)
