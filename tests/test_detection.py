@@ -177,3 +177,18 @@ default_hooks = dict(logger=dict(interval=1))
     assert len(val) == 1, rows
     for k in ('coco/bbox_mAP', 'coco/bbox_mAP_50', 'coco/bbox_mAP_75'):
         assert -1.0 <= val[0][k] <= 1.0  # pycocotools: -1 when undefined
+
+
+@pytest.mark.parametrize('name,missing', [
+    ('ssd300_r50_voc0712.py', 'VOC2007/ImageSets/Main/test.txt'),
+    ('faster-rcnn_r50_fpn_1x_coco.py', 'annotations/instances_val2017.json'),
+])
+def test_missing_detection_data_names_the_file(name, missing, tmp_path):
+    from mmdet.registry import DATASETS
+    from mmengine.registry import init_default_scope
+    cfg = Config.fromfile(osp.join(DET, name))
+    ds = cfg.test_dataloader.dataset
+    ds.data_root = str(tmp_path) + '/'
+    init_default_scope('mmdet')
+    with pytest.raises(FileNotFoundError, match=missing):
+        DATASETS.build(ds)
