@@ -50,12 +50,12 @@ def backbone_ckpt(classifier_ckpt, tmp_path_factory):
                                   'faster-rcnn_r50_fpn_1x_coco.py'])
 def test_backbone_flows_into_detector(name, classifier_ckpt, backbone_ckpt):
     from mmdet.registry import MODELS
-    from mmengine.registry import init_default_scope
+    from mmengine.registry import DefaultScope
     cfg = Config.fromfile(osp.join(DET, name))
     cfg.model.backbone.init_cfg.checkpoint = backbone_ckpt
-    init_default_scope('mmdet')
-    det = MODELS.build(cfg.model)
-    det.init_weights()
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        det = MODELS.build(cfg.model)
+        det.init_weights()
     state = classifier_ckpt[1]
     det_state = det.backbone.state_dict()
     checked = 0
@@ -75,17 +75,17 @@ def test_backbone_flows_into_detector(name, classifier_ckpt, backbone_ckpt):
 
 def test_missing_backbone_keys_fail_loudly(backbone_ckpt, tmp_path):
     from mmdet.registry import MODELS
-    from mmengine.registry import init_default_scope
+    from mmengine.registry import DefaultScope
     ckpt = torch.load(backbone_ckpt)
     del ckpt['state_dict']['backbone.layer4.2.conv3.weight']
     bad = str(tmp_path / 'bad.pth')
     torch.save(ckpt, bad)
     cfg = Config.fromfile(osp.join(DET, 'ssd300_r50_voc0712.py'))
     cfg.model.backbone.init_cfg.checkpoint = bad
-    init_default_scope('mmdet')
-    det = MODELS.build(cfg.model)
-    with pytest.raises(KeyError, match='layer4.2.conv3.weight'):
-        det.init_weights()
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        det = MODELS.build(cfg.model)
+        with pytest.raises(KeyError, match='layer4.2.conv3.weight'):
+            det.init_weights()
 
 
 def _tiny_cfg(tmp_path, base, body):
@@ -185,10 +185,10 @@ default_hooks = dict(logger=dict(interval=1))
 ])
 def test_missing_detection_data_names_the_file(name, missing, tmp_path):
     from mmdet.registry import DATASETS
-    from mmengine.registry import init_default_scope
+    from mmengine.registry import DefaultScope
     cfg = Config.fromfile(osp.join(DET, name))
     ds = cfg.test_dataloader.dataset
     ds.data_root = str(tmp_path) + '/'
-    init_default_scope('mmdet')
-    with pytest.raises(FileNotFoundError, match=missing):
+    with DefaultScope.overwrite_default_scope('mmdet'), \
+            pytest.raises(FileNotFoundError, match=missing):
         DATASETS.build(ds)
