@@ -239,6 +239,8 @@ def main(argv=None):
     p.add_argument('--epochs', type=int, default=None,
                    help='override the schedule length (milestones scaled)')
     p.add_argument('--out', default=osp.join('docs', 'reproduction'))
+    p.add_argument('--report-only', action='store_true',
+                   help='write the tables from the cached runs, train nothing')
     p.add_argument('--smoke', action='store_true',
                    help='2 seeds, 3 epochs, a few rows of every table')
     args = p.parse_args(argv)
@@ -267,6 +269,8 @@ def main(argv=None):
     todo = [(k, v) for k, v in jobs.items() if k not in results]
     print(f'{len(jobs)} runs, {len(jobs) - len(todo)} cached, '
           f'{len(todo)} to do', flush=True)
+    if args.report_only:
+        todo = []
     t0 = time.time()
     for i, (key, (cfg_name, opts, seed)) in enumerate(todo, 1):
         res = run_one(cfg_name, opts, seed,
