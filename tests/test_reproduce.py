@@ -25,8 +25,8 @@ def test_smoke_study_tables_complete_and_finite(tmp_path):
     assert len(rows) == 12  # 6 tables x 2 rows in smoke mode
     for row in rows:
         cells = row.strip('|').split('|')[1:]
-        assert len(cells) == 4
-        for cell in cells:
+        assert len(cells) == 5 and int(cells[4]) == 2  # 2 seeds
+        for cell in cells[:4]:
             mean, std = (float(v) for v in re.findall(r'[-0-9.]+', cell))
             assert math.isfinite(mean) and math.isfinite(std) and std >= 0
     with open(osp.join(out, 'runs.json')) as f:

@@ -185,14 +185,14 @@ def tables(spec, results, seeds, epochs):
     for table, rows in spec.items():
         md.append(f'### {titles[table]}\n')
         md.append('| row | top-1 acc | FGSM err (8/255) | PGD err (4/255) '
-                  '| ECE |')
-        md.append('|---|---|---|---|---|')
+                  '| ECE | seeds |')
+        md.append('|---|---|---|---|---|---|')
         for row, cfg_name, opts in rows:
             rs = [results.get(_key(cfg_name, opts, s, epochs)) for s in seeds]
             rs = [r for r in rs if r is not None]
             md.append(f'| {row} | ' + ' | '.join(
                 _fmt([r[k] for r in rs])
-                for k in ('acc', 'fgsm', 'pgd', 'ece')) + ' |')
+                for k in ('acc', 'fgsm', 'pgd', 'ece')) + f' | {len(rs)} |')
         md.append('')
     return '\n'.join(md)
 
