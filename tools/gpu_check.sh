@@ -3,7 +3,7 @@
 # carried pure-python wheels (.gpu/wheels: mmengine, mmpretrain, mmcv-lite and
 # their small deps), run the CUDA tests and the GPU benchmarks into $OUT.
 set -uo pipefail
-OUT="${OUT:-/tmp/gpu_out}"
+OUT="${OUT:-work_dirs/gpu_out}"
 mkdir -p "$OUT"
 python3 -m pip install -q --no-deps --no-index .gpu/wheels/*.whl 2>&1 | tail -2
 export PYTHONPATH="$PWD:${PYTHONPATH:-}"

@@ -8,7 +8,7 @@ tables and Fig. 3-style PNG curves; every finished run is cached in
 ``<out>/runs.json``, so an interrupted study resumes where it stopped::
 
     python tools/analysis/reproduce.py --out docs/reproduction --seeds 0 1 2 3 4
-    python tools/analysis/reproduce.py --smoke --out /tmp/smoke   # 2 seeds, tiny
+    python tools/analysis/reproduce.py --smoke --out work_dirs/smoke   # 2 seeds, tiny
 
 Any of our classification configs can be studied the same way (e.g. on a GPU
 machine, CIFAR-100 R-18 with a short schedule)::
