@@ -8,6 +8,7 @@ import torch
 from mmengine.config import Config
 
 import fake_data
+from runlog import scalars
 import mmmultimix  # noqa: F401
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -89,8 +90,15 @@ def test_missing_backbone_keys_fail_loudly(backbone_ckpt, tmp_path):
 
 
 def _tiny_cfg(tmp_path, base, body):
+    """``base`` with ``body`` (data overrides), trained for one epoch of 2
+    iterations with one validation, at a constant learning rate."""
     path = tmp_path / 'tiny.py'
-    path.write_text(f"_base_ = ['{base}']\n" + body)
+    path.write_text(f"_base_ = ['{base}']\n" + body + """
+test_dataloader = val_dataloader
+train_cfg = dict(max_epochs=1, val_interval=1)
+param_scheduler = []
+default_hooks = dict(logger=dict(interval=1))
+""")
     return str(path)
 
 
@@ -99,13 +107,7 @@ def _train_and_eval(cfg_path, work):
         [sys.executable, 'tools/train.py', cfg_path, '--work-dir', work],
         cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
-    import glob
-    import json
-    rows = []
-    for f in glob.glob(osp.join(work, '*', 'vis_data', 'scalars.json')):
-        with open(f) as fh:
-            rows += [json.loads(x) for x in fh if x.strip()]
-    return rows
+    return scalars(work)
 
 
 def test_ssd_voc_two_iterations_and_map(backbone_ckpt, tmp_path):
@@ -125,10 +127,6 @@ train_dataloader = dict(
              data_prefix=dict(sub_data_root='VOC2012/'))]))
 val_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
     dataset=dict(data_root='{voc}/'))
-test_dataloader = val_dataloader
-train_cfg = dict(max_epochs=1, val_interval=1)
-param_scheduler = []
-default_hooks = dict(logger=dict(interval=1))
 """
     rows = _train_and_eval(_tiny_cfg(tmp_path, osp.join(
         DET, 'ssd300_r50_voc0712.py'), body), str(tmp_path / 'w'))
@@ -162,12 +160,8 @@ train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
     dataset=dict(data_root='{coco}/', pipeline=pipe_train))
 val_dataloader = dict(batch_size=1, num_workers=0, persistent_workers=False,
     dataset=dict(data_root='{coco}/', pipeline=pipe_test))
-test_dataloader = val_dataloader
 val_evaluator = dict(ann_file='{coco}/annotations/instances_val2017.json')
 test_evaluator = val_evaluator
-train_cfg = dict(max_epochs=1, val_interval=1)
-param_scheduler = []
-default_hooks = dict(logger=dict(interval=1))
 """
     rows = _train_and_eval(_tiny_cfg(tmp_path, osp.join(
         DET, 'faster-rcnn_r50_fpn_1x_coco.py'), body), str(tmp_path / 'w'))

@@ -1,12 +1,11 @@
 """tools/dist_train.sh on CPU: 2 processes (torchrun, gloo)."""
-import glob
-import json
 import os
 import os.path as osp
 import socket
 import subprocess
 
 import fake_data
+from runlog import scalars
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -52,10 +51,7 @@ default_hooks = dict(logger=dict(interval=1))
         ['bash', 'tools/dist_train.sh', str(cfg), '2', '--work-dir', work],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    rows = []
-    for f in glob.glob(osp.join(work, '*', 'vis_data', 'scalars.json')):
-        with open(f) as fh:
-            rows += [json.loads(x) for x in fh if x.strip()]
+    rows = scalars(work)
     losses = [r for r in rows if 'loss' in r]
     # 16 images / (2 ranks x 4) = 2 iterations, both logged, all finite
     assert [r['step'] for r in losses] == [1, 2]

@@ -1,5 +1,4 @@
 """Self-distillation: EMA teacher, same Λ for both views, eq. 9, resume."""
-import copy
 import os.path as osp
 import subprocess
 import sys
@@ -179,13 +178,8 @@ def _train(args):
 
 
 def _losses(work):
-    import glob
-    import json
-    rows = []
-    for f in sorted(glob.glob(osp.join(work, '*', 'vis_data',
-                                       'scalars.json'))):
-        with open(f) as fh:
-            rows += [json.loads(x) for x in fh if x.strip()]
+    from runlog import scalars
+    rows = scalars(work)
     return {r['step']: r['loss'] for r in rows if 'loss' in r}
 
 

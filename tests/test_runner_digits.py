@@ -1,6 +1,5 @@
 """The real mmengine Runner on digits: train -> checkpoint -> resume ->
 tools/test.py, through the command-line tools."""
-import glob
 import json
 import os.path as osp
 import re
@@ -8,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from runlog import scalars
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CFG = osp.join(ROOT, 'configs', 'demo', 'digits_baseline.py')
@@ -18,17 +18,6 @@ def _run(args, cwd=ROOT):
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout + proc.stderr
-
-
-def _scalars(work_dir):
-    """All lines of the (single) vis_data/scalars.json under work_dir."""
-    files = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                      'scalars.json')))
-    rows = []
-    for f in files:
-        with open(f) as fh:
-            rows += [json.loads(line) for line in fh if line.strip()]
-    return rows
 
 
 def _iters_per_epoch():
@@ -59,7 +48,7 @@ def test_train_writes_checkpoints_and_metrics(trained):
     work, _ = trained
     assert osp.isfile(osp.join(work, 'epoch_2.pth'))
     assert osp.isfile(osp.join(work, 'epoch_4.pth'))
-    rows = _scalars(work)
+    rows = scalars(work)
     losses = [r['loss'] for r in rows if 'loss' in r]
     accs = [r['accuracy/top1'] for r in rows if 'accuracy/top1' in r]
     assert len(losses) == 4 * _iters_per_epoch()  # logged every iteration
@@ -79,7 +68,7 @@ def test_resume_continues_from_checkpoint(trained, tmp_path):
                 osp.join(resumed, 'epoch_4.pth'), '--cfg-options'] + opts)
     assert osp.isfile(osp.join(resumed, 'epoch_6.pth'))
     # the resumed run continues at epoch 5 (not from scratch)
-    rows = [r for r in _scalars(resumed) if 'loss' in r]
+    rows = [r for r in scalars(resumed) if 'loss' in r]
     ipe = _iters_per_epoch()
     new_steps = sorted(r['step'] for r in rows if r['step'] > 4 * ipe)
     assert new_steps == list(range(4 * ipe + 1, 6 * ipe + 1))
@@ -95,7 +84,7 @@ def test_tools_test_reproduces_validation_metric(trained):
                       r'([0-9.]+)', out)
     assert match, out[-2000:]
     test_acc = float(match.group(1))
-    val_accs = [r['accuracy/top1'] for r in _scalars(work)
+    val_accs = [r['accuracy/top1'] for r in scalars(work)
                 if 'accuracy/top1' in r]
     # same weights, same 540 test images: identical top-1
     assert test_acc == pytest.approx(val_accs[-1], abs=1e-6)

@@ -40,7 +40,6 @@ def setup_distributed(cfg) -> None:
         return
     import torch.distributed as dist
     if launcher == 'slurm':
-        from mmengine.dist.utils import _init_dist_slurm  # noqa: F401
         # slurm sets these for srun tasks
         os.environ.setdefault('RANK', os.environ.get('SLURM_PROCID', '0'))
         os.environ.setdefault('WORLD_SIZE',

@@ -185,7 +185,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
-    from mmengine.config import Config, DictAction  # noqa: F401
+    from mmengine.config import Config
 
     import mmmultimix  # noqa: F401
     args = parse_args(argv)
