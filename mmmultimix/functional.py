@@ -15,15 +15,16 @@ adapt. Conventions:
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence, Tuple, Union
+from typing import Iterable, NamedTuple, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 __all__ = [
-    'sample_dirichlet', 'sample_beta', 'sample_alpha',
-    'sample_lambda', 'sample_dense_lambda', 'multimix', 'pair_mix',
+    'sample_gamma', 'sample_dirichlet', 'sample_beta', 'sample_alpha',
+    'sample_lambda', 'sample_dense_lambda', 'dense_lambda_chunks',
+    'dense_multimix_loss', 'multimix', 'pair_mix',
     'sample_cutmix_box', 'cutmix_box_pixels', 'cutmix',
     'spatial_attention', 'dense_mix_weights', 'dense_interpolate',
     'dense_multimix', 'dense_mix_targets', 'soft_cross_entropy', 'weighted_soft_cross_entropy',
@@ -45,13 +46,116 @@ def _sampling_dtype(dtype: torch.dtype) -> torch.dtype:
     return torch.float64 if dtype == torch.float64 else torch.float32
 
 
+def _marsaglia_tsang(alpha: Tensor, shape: Sequence[int],
+                     generator: Optional[torch.Generator],
+                     log: bool) -> Tensor:
+    """Gamma(α, 1) draws on CPU: Marsaglia & Tsang (2000), vectorised.
+
+    ``alpha`` broadcasts to ``shape``. Exact (a rejection sampler): for
+    ``α ≥ 1``, ``d = α − 1/3``, ``c = 1/√(9d)``, ``x ~ N(0, 1)``,
+    ``v = (1 + cx)³``, ``u ~ U(0, 1)``; ``dv`` is accepted when ``v > 0``
+    and ``log u < x²/2 + d − dv + d log v`` (about 2–5 % are drawn again,
+    only those). For ``α < 1``, ``Gamma(α) = Gamma(α + 1) · U^{1/α}``.
+    With ``log=True`` returns ``log Gamma(α)`` (no underflow for tiny α).
+    """
+    dt = alpha.dtype
+    boost = alpha < 1
+    a = torch.where(boost, alpha + 1.0, alpha)
+    d = a - 1.0 / 3.0
+    c = torch.rsqrt(9.0 * d)
+    d, c = d.expand(shape), c.expand(shape)
+
+    def draw(dd: Tensor, cc: Tensor) -> Tuple[Tensor, Tensor]:
+        x = torch.randn(dd.shape, generator=generator, dtype=dt)
+        v = torch.mul(x, cc).add_(1.0)
+        v3 = v * v
+        v3.mul_(v)
+        u = torch.rand(dd.shape, generator=generator, dtype=dt)
+        rhs = torch.log(v3).sub_(v3).add_(1.0).mul_(dd).addcmul_(x, x,
+                                                                value=0.5)
+        ok = torch.lt(torch.rsub(u, 1.0).log_(), rhs)  # 1 - u in (0, 1]
+        ok.logical_and_(v > 0)
+        return v3.mul_(dd), ok
+
+    out, ok = draw(d, c)
+    bad = (~ok).nonzero(as_tuple=True)
+    while bad[0].numel():
+        redo, ok = draw(d[bad], c[bad])
+        out[bad] = redo
+        bad = tuple(i[~ok] for i in bad)
+    if log:
+        out = out.log_()
+    if not bool(boost.any()):
+        return out
+    inv = torch.where(boost, 1.0 / alpha, torch.zeros_like(alpha))
+    if alpha.dim() == len(shape) and alpha.shape[-1] == 1 and \
+            tuple(alpha.shape[:-1]) == tuple(shape[:-1]):
+        # one α per row (the Dirichlet layout): boost only the rows with
+        # α < 1, drawing their uniforms only
+        rows = boost.reshape(-1).nonzero().squeeze(1)
+        flat = out.view(-1, shape[-1])
+        sub = flat.index_select(0, rows)
+        _boost(sub, inv.reshape(-1, 1).index_select(0, rows), generator, log)
+        flat.index_copy_(0, rows, sub)
+    else:
+        _boost(out, inv, generator, log)
+    return out
+
+
+def _boost(out: Tensor, inv: Tensor, generator, log: bool) -> None:
+    # Gamma(α) = Gamma(α + 1) · U^{1/α}; U in (0, 1] (1 - rand): no log(0)
+    u = torch.rsub(torch.rand(out.shape, generator=generator,
+                              dtype=out.dtype), 1.0)
+    if log:
+        out.addcmul_(u.log_(), inv)
+    else:
+        out.mul_(u.pow_(inv))
+
+
+def sample_gamma(concentration: Tensor,
+                 size: Optional[Sequence[int]] = None,
+                 generator: Optional[torch.Generator] = None,
+                 log: bool = False) -> Tensor:
+    """Draws ``Gamma(α, 1)`` (the numerators of Dirichlet draws).
+
+    On CPU a vectorised Marsaglia–Tsang sampler (:func:`_marsaglia_tsang`,
+    about 3× faster than torch's per-element sampler on 2 cores); on other
+    devices torch's native ``_standard_gamma``. Both are exact.
+
+    Args:
+        concentration (Tensor): ``α > 0``, broadcastable to ``size``.
+        size (Sequence[int], optional): output shape; defaults to the shape
+            of ``concentration``.
+        generator (torch.Generator, optional): source of randomness.
+        log (bool): return ``log Gamma(α)``, which does not underflow for
+            small ``α`` (``Gamma(0.01)`` is below fp32's range half the
+            time). Defaults to False.
+
+    Returns:
+        Tensor: of shape ``size``, dtype of ``concentration`` (fp32 or fp64).
+    """
+    if not torch.is_floating_point(concentration):
+        raise TypeError('concentration must be a floating point tensor, got '
+                        f'{concentration.dtype}')
+    shape = tuple(concentration.shape if size is None else size)
+    if concentration.device.type == 'cpu':
+        return _marsaglia_tsang(concentration, shape, generator, log)
+    out = torch._standard_gamma(concentration.expand(shape).contiguous(),
+                                generator=generator)
+    return out.log() if log else out
+
+
+# Smallest α whose Gamma(α) draws cannot underflow: Gamma(α + 1) · U^{1/α}
+# with U >= 2^-24 (fp32 rand) stays above fp32's smallest normal (2^-126)
+# for 1/α <= 5; below it, draws are normalised in log space.
+_SAFE_ALPHA = 0.2
+
+
 def sample_dirichlet(concentration: Tensor,
                      generator: Optional[torch.Generator] = None) -> Tensor:
-    """Dirichlet draws along the last dimension.
-
-    Wraps torch's native sampler (the one behind
-    :class:`torch.distributions.Dirichlet`), which unlike the distribution
-    class takes an explicit generator and runs on any device.
+    """Dirichlet draws along the last dimension: Gamma draws
+    (:func:`sample_gamma`) divided by their sum (a softmax of their logs
+    when some ``α`` < 0.2, where Gamma draws may underflow).
 
     Args:
         concentration (Tensor): ``(..., k)`` concentrations ``α > 0``.
@@ -67,12 +171,20 @@ def sample_dirichlet(concentration: Tensor,
         raise TypeError('concentration must be a floating point tensor, got '
                         f'{concentration.dtype}')
     conc = concentration.to(_sampling_dtype(concentration.dtype))
-    shape = conc.shape
-    out = torch._sample_dirichlet(
-        conc.reshape(-1, shape[-1]).contiguous(), generator=generator)
-    # renormalise so that columns sum to 1 to rounding (exactly 1 for k = 1)
-    out = out / out.sum(dim=-1, keepdim=True)
-    return out.reshape(shape).to(concentration.dtype)
+    return _normalise(conc, sample_gamma(conc, None, generator,
+                                         log=_needs_log(conc)),
+                      dim=-1).to(concentration.dtype)
+
+
+def _needs_log(alpha: Tensor) -> bool:
+    return bool(alpha.numel()) and float(alpha.min()) < _SAFE_ALPHA
+
+
+def _normalise(alpha: Tensor, draws: Tensor, dim: int) -> Tensor:
+    """Gamma draws (or their logs, when :func:`_needs_log`) -> simplex."""
+    if _needs_log(alpha):
+        return torch.softmax(draws, dim=dim)
+    return draws / draws.sum(dim=dim, keepdim=True)
 
 
 def sample_beta(alpha: float,
@@ -160,7 +272,8 @@ def sample_lambda(m: int,
     Column ``k`` is drawn from the symmetric Dirichlet ``Dir(α_k 1_m)``,
     with ``α_k ~ U[alpha[0], alpha[1]]`` when ``alpha`` is a pair (paper
     default ``U[0.5, 2]``) or ``α_k = alpha`` when it is a float. Every
-    column lies on the simplex ``Δ^{m-1}``.
+    column lies on the simplex ``Δ^{m-1}``. The same stream as
+    :func:`sample_dense_lambda` with ``r = 1``.
 
     Args:
         m (int): mini-batch size (tuple length), ``m >= 1``.
@@ -173,12 +286,50 @@ def sample_lambda(m: int,
     Returns:
         Tensor: ``Λ`` of shape ``(m, n)``.
     """
+    return sample_dense_lambda(1, m, n, alpha, generator, device, dtype)[0]
+
+
+# Gamma draws per chunk of dense_lambda_chunks (r * m * columns): bounds the
+# working set of the fused dense loss (about 4 MB per fp32 draw tensor).
+LAMBDA_CHUNK_ELEMENTS = 1 << 20
+
+
+def dense_lambda_chunks(r: int,
+                        m: int,
+                        n: int,
+                        alpha: AlphaType = (0.5, 2.0),
+                        generator: Optional[torch.Generator] = None,
+                        device=None,
+                        dtype: torch.dtype = torch.float32,
+                        chunk_elements: int = LAMBDA_CHUNK_ELEMENTS):
+    """The ``Λ^j`` of :func:`sample_dense_lambda`, drawn lazily in chunks
+    of tuples, unnormalised.
+
+    All ``α_{jk}`` are drawn first (``(r, n)``), then the Gamma draws of
+    ``max(1, chunk_elements // (r m))`` tuples at a time. Chunk ``t`` is a
+    ``(r, m, n_t)`` tensor whose columns are *proportional* to the columns
+    ``k`` of ``Λ^j`` it covers (Gamma draws ``G`` with ``Λ = G / 1ᵀG``; or
+    already normalised when some ``α < 0.2``). :func:`dense_multimix_loss`
+    never needs the normalisation; :func:`sample_dense_lambda` concatenates
+    and normalises, so both see the same ``Λ`` for the same generator state.
+
+    Yields:
+        Tensor: ``(r, m, n_t)`` chunks, ``Σ n_t = n``, in fp32 (fp64 when
+        ``dtype`` is fp64).
+    """
+    r = _check_count(r, 'r', 1)
     m = _check_count(m, 'm', 1)
     n = _check_count(n, 'n', 1)
     sdt = _sampling_dtype(dtype)
-    a = sample_alpha(n, alpha, generator, device, sdt)
-    conc = a.unsqueeze(1).expand(n, m)
-    return sample_dirichlet(conc, generator).t().to(dtype)
+    a = sample_alpha(r * n, alpha, generator, device, sdt).reshape(r, n, 1)
+    log = _needs_log(a)
+    step = max(1, int(chunk_elements) // (r * m))
+    for k in range(0, n, step):
+        ak = a[:, k:k + step]
+        g = sample_gamma(ak, (r, ak.shape[1], m), generator, log=log)
+        if log:  # normalise in log space: no underflow to 0/0
+            g = torch.softmax(g, dim=2)
+        yield g.transpose(1, 2)  # (r, m, n_t); tuples are columns
 
 
 def sample_dense_lambda(r: int,
@@ -192,11 +343,12 @@ def sample_dense_lambda(r: int,
 
     Returns:
         Tensor: ``(r, m, n)``; ``[j]`` is ``Λ^j`` as in :func:`sample_lambda`
-        (``α`` drawn independently for each column of each position).
+        (``α`` drawn independently for each column of each position), the
+        normalised concatenation of :func:`dense_lambda_chunks`.
     """
-    r = _check_count(r, 'r', 1)
-    lam = sample_lambda(m, r * n, alpha, generator, device, dtype)
-    return lam.reshape(m, r, n).permute(1, 0, 2)
+    g = torch.cat(list(dense_lambda_chunks(r, m, n, alpha, generator, device,
+                                           dtype)), dim=2)
+    return (g / g.sum(dim=1, keepdim=True)).to(dtype)
 
 
 # ---------------------------------------------------------------------------
@@ -468,6 +620,191 @@ def dense_mix_targets(targets: Tensor, mhat: Tensor) -> Tensor:
     """
     _check_targets(targets, mhat.shape[1])
     return torch.einsum('jik,ic->kjc', mhat.to(targets.dtype), targets)
+
+
+class DenseMixLoss(NamedTuple):
+    """Outputs of :func:`dense_multimix_loss`."""
+    cls: Tensor  #: eq. 15 with the mixed targets, averaged over positions
+    distill: Optional[Tensor]  #: eq. 15 with teacher probabilities, or None
+    #: % of (tuple, position) pairs with weight ``s > 0`` whose predicted
+    #: class is the argmax of their mixed target (no gradient)
+    acc: Tensor
+
+
+class _DenseMultiMixLoss(torch.autograd.Function):
+    """Eqs. 11–15 for an affine 1×1-conv classifier, fused and chunked.
+
+    Notation per position ``j`` (dropped) and chunk column ``k``: ``G`` the
+    draws, ``σ = 1ᵀG``, ``Λ = G diag(σ)⁻¹``. With ``A = [aL, aY, aL', a, 1]``
+    (rows ``i``: attention times logits, targets, teacher logits), one GEMM
+    ``N = GᵀA`` gives everything: ``t = Gᵀa``, ``s = t / σ`` (eq. 11–12's
+    weight), ``Z̃ = N_L / t`` (eq. 13 through the classifier, exact for an
+    affine one), ``Ỹ = N_Y / t`` (eq. 14), ``P̃' = softmax(N_L' / t)``.
+    Gradients w.r.t. ``L`` and ``a`` are formed in the same pass (one more
+    GEMM ``G B``) and scaled by ``1 / (1ᵀs · #positions)`` at the end, so no
+    ``(r, m, n)`` tensor beyond one chunk of draws is ever stored.
+    """
+
+    @staticmethod
+    def forward(ctx, logits, attn, targets, teacher, chunks):
+        # fp32 (fp64) throughout, also under autocast
+        with torch.autocast(logits.device.type, enabled=False):
+            return _DenseMultiMixLoss._forward(ctx, logits, attn, targets,
+                                               teacher, chunks)
+
+    @staticmethod
+    def _forward(ctx, logits, attn, targets, teacher, chunks):
+        dt = torch.promote_types(logits.dtype, torch.float32)
+        m, c, r = logits.shape
+        need_grad = ctx.needs_input_grad[0] or ctx.needs_input_grad[1]
+        L = logits.detach().to(dt).permute(2, 0, 1)  # (r, m, c)
+        a = attn.detach().to(dt).t().unsqueeze(2)  # (r, m, 1)
+        Y = targets.to(dt).unsqueeze(0).expand(r, m, c)
+        parts = [a * L, a * Y]
+        if teacher is not None:
+            parts.append(a * teacher.detach().to(dt).permute(2, 0, 1))
+        parts += [a, torch.ones_like(a)]
+        A = torch.cat(parts, dim=2)  # (r, m, q)
+        q = A.shape[2]
+        tdist = teacher is not None
+        qb = 2 * c + 2 + (c + 1 if tdist else 0)
+        S = A.new_zeros(r)  # Σ_k s_k per position
+        tot_y = A.new_zeros(r)  # Σ_k s_k ℓ_k (targets)
+        tot_d = A.new_zeros(r)  # Σ_k s_k ℓ'_k (teacher)
+        R = A.new_zeros(r, m, qb) if need_grad else None
+        hits = A.new_zeros(())
+        n_ok = A.new_zeros(())
+        count = 0
+        for G in chunks:
+            G = G.to(dt)
+            if G.dim() != 3 or G.shape[0] != r or G.shape[1] != m:
+                raise ValueError(f'lam chunks must have shape (r, m, n_t) = '
+                                 f'({r}, {m}, n_t), got {tuple(G.shape)}')
+            N = torch.bmm(G.transpose(1, 2), A)  # (r, nc, q)
+            t, sig = N[..., q - 2], N[..., q - 1]
+            ok = t > 0
+            inv_t = torch.where(ok, 1.0 / torch.where(ok, t, 1.0), 0.0)
+            s = t / sig  # eq. 15 weight 1ᵀM (0 where t = 0)
+            inv_t3 = inv_t.unsqueeze(2)
+            zt = N[..., :c] * inv_t3  # eq. 13 logits
+            yt = N[..., c:2 * c] * inv_t3  # eq. 14
+            logp = torch.log_softmax(zt, dim=2)
+            ly = -(yt * logp).sum(2)
+            S += s.sum(1)
+            tot_y += (s * ly).sum(1)
+            hits += ((zt.argmax(2) == yt.argmax(2)) & ok).sum()
+            count += t.numel()
+            n_ok += ok.sum()
+            if tdist:
+                pt = torch.softmax(N[..., 2 * c:3 * c] * inv_t3, dim=2)
+                ld = -(pt * logp).sum(2)
+                tot_d += (s * ld).sum(1)
+            if not need_grad:
+                continue
+            s3 = s.unsqueeze(2)
+            p = logp.exp()
+            # ∂ℓ/∂z̃ (·s) and ∂ℓ/∂ỹ (·s), then through z̃ = N_L/t, ỹ = N_Y/t
+            # and s = t/σ: ∂/∂t = -(g_z·z̃)/t (the ỹ and s terms cancel)
+            gz = (p * yt.sum(2, keepdim=True) - yt).mul_(s3)
+            gt = -(gz * zt).sum(2) * inv_t
+            cols = [gz * inv_t3, logp.mul(s3).neg_().mul_(inv_t3),
+                    gt.unsqueeze(2), (1.0 / sig).unsqueeze(2)]
+            if tdist:
+                gzd = (p - pt).mul_(s3)
+                gtd = -(gzd * zt).sum(2) * inv_t + ld / sig
+                cols += [gzd * inv_t3, gtd.unsqueeze(2)]
+            R.baddbmm_(G, torch.cat(cols, dim=2))  # (r, m, qb)
+        if count == 0:
+            raise ValueError('dense_multimix_loss needs at least one lam chunk')
+        valid = S > 0  # a position where every attention is 0 is skipped
+        npos = valid.sum().clamp_min(1)
+        safe_S = torch.where(valid, S, torch.ones_like(S))
+        loss_y = torch.where(valid, tot_y / safe_S, 0.0)
+        loss_d = torch.where(valid, tot_d / safe_S, 0.0)
+        acc = 100.0 * hits / n_ok.clamp_min(1)
+        out_d = loss_d.sum() / npos if tdist else None
+        if need_grad:
+            scale = (torch.where(valid, 1.0 / safe_S, 0.0) / npos).view(r, 1, 1)
+            Rz, Ry = R[..., :c], R[..., c:2 * c]
+            Rt, Rs = R[..., 2 * c], R[..., 2 * c + 1]
+            grads = [(a * Rz * scale),
+                     ((L * Rz).sum(2) + (Y * Ry).sum(2) + Rt
+                      - loss_y.view(r, 1) * Rs) * scale.view(r, 1)]
+            if tdist:
+                Rzd, Rtd = R[..., 2 * c + 2:3 * c + 2], R[..., 3 * c + 2]
+                grads += [(a * Rzd * scale),
+                          ((L * Rzd).sum(2) + Rtd
+                           - loss_d.view(r, 1) * Rs) * scale.view(r, 1)]
+            # back to the inputs' layouts: logits (m, c, r), attn (m, r)
+            grads = [g.permute(1, 2, 0) if g.dim() == 3 else g.t()
+                     for g in grads]
+            ctx.save_for_backward(*grads)
+        ctx.tdist = tdist
+        ctx.mark_non_differentiable(acc)
+        out = (loss_y.sum() / npos, acc)
+        return out + ((out_d, ) if tdist else ())
+
+    @staticmethod
+    def backward(ctx, g_cls, g_acc, g_dist=None):
+        saved = ctx.saved_tensors
+        d_logits = g_cls * saved[0]
+        d_attn = g_cls * saved[1]
+        if ctx.tdist and g_dist is not None:
+            d_logits = d_logits + g_dist * saved[2]
+            d_attn = d_attn + g_dist * saved[3]
+        return d_logits, d_attn, None, None, None
+
+
+def dense_multimix_loss(logits: Tensor,
+                        attn: Tensor,
+                        targets: Tensor,
+                        lam_chunks: Iterable[Tensor],
+                        teacher_logits: Optional[Tensor] = None
+                        ) -> DenseMixLoss:
+    """Dense MultiMix loss for an affine classifier, fused: eqs. 11–15.
+
+    Equal (to rounding) to :func:`dense_mix_weights`,
+    :func:`dense_interpolate` on the logits, :func:`dense_mix_targets` and
+    :func:`weighted_soft_cross_entropy`, with the same gradients w.r.t.
+    ``logits`` and ``attn``, but it forms neither ``M̂`` ``(r, m, n)`` nor
+    the ``(n, r, c)`` logits and targets: ``Λ`` arrives in chunks of tuples
+    (:func:`dense_lambda_chunks`) and each chunk is consumed at once. Memory
+    is ``O(r m (c + n_t))`` instead of ``O(r n (m + c))``.
+
+    Args:
+        logits (Tensor): ``(m, c, r)`` logits of the ``m`` real examples at
+            every position (the 1×1-conv classifier on their maps).
+        attn (Tensor): ``(m, r)`` attention (:func:`spatial_attention`).
+        targets (Tensor): ``(m, c)`` targets (no gradient).
+        lam_chunks (Iterable[Tensor]): ``(r, m, n_t)`` chunks whose columns
+            are proportional to columns of ``Λ^j`` (positive entries).
+        teacher_logits (Tensor, optional): ``(m, c, r)`` teacher logits
+            (no gradient) for the distillation term ``H(P̃', P̃; s)`` of
+            eq. 9, mixed with the same ``M̂``.
+
+    Returns:
+        DenseMixLoss: ``cls`` = ``H(Ỹ, P̃; s)`` and ``distill`` =
+        ``H(P̃', P̃; s)`` (None without a teacher), each eq. 15 averaged over
+        the positions with positive total weight; ``acc`` (no gradient).
+    """
+    if logits.dim() != 3:
+        raise ValueError('logits must have shape (m, c, r), got '
+                         f'{tuple(logits.shape)}')
+    m, c, r = logits.shape
+    _check_targets(targets, m)
+    if targets.shape[1] != c:
+        raise ValueError(f'targets must have shape (m, c) = ({m}, {c}), got '
+                         f'{tuple(targets.shape)}')
+    if attn.shape != (m, r):
+        raise ValueError(f'attn must have shape (m, r) = ({m}, {r}), got '
+                         f'{tuple(attn.shape)}')
+    if teacher_logits is not None and teacher_logits.shape != logits.shape:
+        raise ValueError('teacher_logits must have the shape of logits '
+                         f'{tuple(logits.shape)}, got '
+                         f'{tuple(teacher_logits.shape)}')
+    out = _DenseMultiMixLoss.apply(logits, attn, targets.detach(),
+                                   teacher_logits, lam_chunks)
+    return DenseMixLoss(out[0], out[2] if len(out) > 2 else None, out[1])
 
 
 # ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from mmpretrain.structures import DataSample
 import mmmultimix  # noqa: F401
 from mmmultimix import functional as Fm
 from mmmultimix.models import DenseLinearClsHead
+from mmmultimix.models.losses import WeightedSoftCrossEntropyLoss
 
 
 def _samples(labels):
@@ -194,3 +195,55 @@ def test_dense_head_on_vector_features_raises():
     head = DenseLinearClsHead(num_classes=3, in_channels=6)
     with pytest.raises(ValueError, match='spatial'):
         head.dense_map((torch.randn(2, 6), ))
+
+
+class _SameLossSubclass(WeightedSoftCrossEntropyLoss):
+    """Eq. 15 unchanged; as a subclass it sends dense plans through the
+    unfused path (interpolated logits and targets, then the loss module)."""
+
+
+@pytest.mark.parametrize('distill', [False, True])
+def test_fused_dense_path_matches_unfused_path(distill):
+    kw = dict(distill=dict(gamma=0.3, momentum=0.1)) if distill else {}
+    fused = _model('gap', 'l1relu', dense_size=2, n=30,
+                   loss=dict(type='WeightedSoftCrossEntropyLoss',
+                             loss_weight=2.0), **kw).double()
+    fused.init_weights()
+    if distill:  # a teacher that differs from the student
+        with torch.no_grad():
+            for p in fused.teacher.module.parameters():
+                p.add_(0.05 * torch.randn_like(p))
+    unfused = copy.deepcopy(fused)
+    unfused.mix_loss = _SameLossSubclass(loss_weight=2.0)
+    assert fused._fused_dense() and not unfused._fused_dense()
+    views = 2 if distill else 1
+    x = torch.randn(views, 4, 3, 16, 16, dtype=torch.float64).squeeze(0)
+    samples = _samples([0, 2, 4, 2])
+    results = []
+    for model in (fused, unfused):
+        model.train()
+        model.mixer.generator = torch.Generator().manual_seed(3)
+        losses = model.loss(x, copy.deepcopy(samples))
+        total = sum(v for k, v in losses.items() if 'loss' in k)
+        params = [p for n, p in model.named_parameters()
+                  if not n.startswith('teacher.')]
+        grads = torch.autograd.grad(total, params)
+        results.append((losses, grads))
+    (lf, gf), (lu, gu) = results
+    assert set(lf) == set(lu)
+    # the mixer draws Λ in fp32; the unfused path normalises it in fp32,
+    # the fused one in fp64: agreement to fp32 rounding of Λ
+    for key in lf:
+        if 'loss' in key:
+            torch.testing.assert_close(lf[key], lu[key], rtol=1e-6,
+                                       atol=1e-9)
+    assert any(g.abs().max() > 0 for g in gf)
+    for a, b in zip(gf, gu):
+        torch.testing.assert_close(a, b, rtol=1e-5,
+                                   atol=1e-6 * float(b.abs().max()))
+    # loss_weight applies to the fused path
+    fused.mix_loss.loss_weight = 1.0
+    fused.mixer.generator = torch.Generator().manual_seed(3)
+    half = fused.loss(x, copy.deepcopy(samples))
+    key = 'loss_cls' if distill else 'loss'
+    torch.testing.assert_close(2 * half[key], lf[key])

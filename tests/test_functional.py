@@ -128,6 +128,59 @@ def test_sample_dense_lambda():
     assert not torch.equal(lam[0], lam[1])  # independent per position
 
 
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
+@pytest.mark.parametrize('alpha', [0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 7.0])
+def test_sample_gamma_matches_gamma_distribution(alpha, dtype):
+    stats = pytest.importorskip('scipy.stats')
+    conc = torch.tensor(alpha, dtype=dtype)
+    x = Fm.sample_gamma(conc, (50000, ), _gen(int(alpha * 10)))
+    assert x.dtype == dtype and x.shape == (50000, ) and bool((x > 0).all())
+    # Kolmogorov-Smirnov against Gamma(alpha, 1): a wrong sampler (e.g.
+    # missing the alpha < 1 boost or the acceptance test) fails by far
+    assert stats.kstest(x.double().numpy(), 'gamma',
+                        args=(alpha, )).pvalue > 1e-3
+    logx = Fm.sample_gamma(conc, (50000, ), _gen(int(alpha * 10)), log=True)
+    torch.testing.assert_close(logx.exp(), x)
+
+
+def test_sample_gamma_broadcasts_per_column_and_tiny_alpha_in_log_space():
+    stats = pytest.importorskip('scipy.stats')
+    # one α per row (the Dirichlet layout: only rows with α < 1 are boosted)
+    alpha = torch.tensor([[0.6], [1.0], [0.5], [4.0]])
+    x = Fm.sample_gamma(alpha, (4, 30000), _gen(8))
+    assert x.shape == (4, 30000)
+    for row, a in zip(x, alpha.flatten().tolist()):
+        assert stats.kstest(row.double().numpy(), 'gamma',
+                            args=(a, )).pvalue > 1e-3
+    lx = Fm.sample_gamma(torch.tensor(0.01), (1000, ), _gen(9), log=True)
+    assert torch.isfinite(lx).all()
+    with pytest.raises(TypeError, match='floating point'):
+        Fm.sample_gamma(torch.tensor(2))
+
+
+@pytest.mark.parametrize('alpha', [(0.5, 2.0), 0.05])
+def test_dense_lambda_chunks_are_sample_dense_lambda(alpha):
+    r, m, n = 3, 5, 23
+    chunks = list(Fm.dense_lambda_chunks(r, m, n, alpha, _gen(6),
+                                         chunk_elements=r * m * 4))
+    assert [c.shape for c in chunks] == [(r, m, 4)] * 5 + [(r, m, 3)]
+    g = torch.cat(chunks, dim=2)
+    assert bool((g >= 0).all()) and torch.isfinite(g).all()
+    if alpha != 0.05:  # Gamma draws: strictly positive, unnormalised
+        assert bool((g > 0).all())
+        assert not torch.allclose(g.sum(1), torch.ones(r, n))
+    lam = Fm.sample_dense_lambda(r, m, n, alpha, _gen(6))
+    # the chunking changes the order of draws: compare at equal chunking
+    lam_big = torch.cat(list(Fm.dense_lambda_chunks(r, m, n, alpha,
+                                                    _gen(6))), dim=2)
+    torch.testing.assert_close(lam, lam_big / lam_big.sum(1, keepdim=True))
+    torch.testing.assert_close(lam.sum(1), torch.ones(r, n))
+    # the vanilla Λ is the dense stream with r = 1
+    torch.testing.assert_close(Fm.sample_lambda(m, n, alpha, _gen(7)),
+                               Fm.sample_dense_lambda(1, m, n, alpha,
+                                                      _gen(7))[0])
+
+
 def test_sample_beta():
     b = Fm.sample_beta(0.4, (50000, ), generator=_gen(6), dtype=torch.float64)
     assert b.min() >= 0 and b.max() <= 1
@@ -288,6 +341,85 @@ def test_dense_interpolate_on_logits_equals_conv_of_mixed_feats():
 
 
 # -------------------------------------------------------------------- losses
+def _unfused_dense_loss(L, a, Y, lam, teacher=None):
+    mhat, s = Fm.dense_mix_weights(a, lam)
+    logits = Fm.dense_interpolate(L, mhat)
+    cls = Fm.weighted_soft_cross_entropy(
+        logits, Fm.dense_mix_targets(Y, mhat), s)
+    if teacher is None:
+        return cls, None
+    with torch.no_grad():
+        pt = torch.softmax(Fm.dense_interpolate(teacher, mhat), -1)
+    return cls, Fm.weighted_soft_cross_entropy(logits, pt, s)
+
+
+@pytest.mark.parametrize('teacher', [False, True])
+@pytest.mark.parametrize('chunk', [1, 7, 40])
+def test_fused_dense_loss_matches_unfused(teacher, chunk):
+    g = _gen(21)
+    m, c, r, n = 6, 5, 4, 37
+    L = torch.randn(m, c, r, dtype=torch.float64, generator=g,
+                    requires_grad=True)
+    a = torch.rand(m, r, dtype=torch.float64, generator=g)
+    a[1:, 1] = 0  # one example attends to position 1
+    a[:, 3] = 0  # nobody attends to position 3: skipped (s = 0)
+    a = (a / a.sum(1, keepdim=True)).requires_grad_()
+    Y = torch.softmax(3 * torch.randn(m, c, dtype=torch.float64,
+                                      generator=g), 1)
+    T = torch.randn(m, c, r, dtype=torch.float64, generator=g)
+    lam = Fm.sample_dense_lambda(r, m, n, generator=g, dtype=torch.float64)
+    # columns only need to be proportional to Λ's: rescale them at random
+    scaled = lam * torch.rand(r, 1, n, dtype=torch.float64, generator=g).add(
+        0.5)
+    out = Fm.dense_multimix_loss(L, a, Y, torch.split(scaled, chunk, dim=2),
+                                 T if teacher else None)
+    ref_cls, ref_dist = _unfused_dense_loss(L, a, Y, lam,
+                                            T if teacher else None)
+    torch.testing.assert_close(out.cls, ref_cls)
+    assert (out.distill is None) == (not teacher)
+    total, ref_total = 0.7 * out.cls, 0.7 * ref_cls
+    if teacher:
+        torch.testing.assert_close(out.distill, ref_dist)
+        total, ref_total = total + 0.3 * out.distill, ref_total + 0.3 * \
+            ref_dist
+    grads = torch.autograd.grad(total, [L, a])
+    ref_grads = torch.autograd.grad(ref_total, [L, a])
+    for got, want in zip(grads, ref_grads):
+        assert want.abs().max() > 0
+        torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-12)
+    # accuracy over the (tuple, position) pairs with weight s > 0
+    mhat, s = Fm.dense_mix_weights(a.detach(), lam)
+    z = Fm.dense_interpolate(L.detach(), mhat)
+    y = Fm.dense_mix_targets(Y, mhat)
+    hit = (z.argmax(-1) == y.argmax(-1))[s > 0].double().mean() * 100
+    torch.testing.assert_close(out.acc, hit)
+
+
+def test_fused_dense_loss_separate_gradients_and_errors():
+    g = _gen(22)
+    m, c, r, n = 4, 3, 2, 9
+    L = torch.randn(m, c, r, generator=g, requires_grad=True)
+    a = torch.softmax(torch.randn(m, r, generator=g), 1).requires_grad_()
+    Y = torch.eye(c)[torch.tensor([0, 1, 2, 0])]
+    T = torch.randn(m, c, r, generator=g)
+    lam = Fm.sample_dense_lambda(r, m, n, generator=g)
+    out = Fm.dense_multimix_loss(L, a, Y, [lam], T)
+    # each term carries its own gradient (weights 2 and 5 as from gamma)
+    (2 * out.cls + 5 * out.distill).backward()
+    ref_cls, ref_dist = _unfused_dense_loss(L, a, Y, lam, T)
+    want = torch.autograd.grad(2 * ref_cls + 5 * ref_dist, [L, a])
+    torch.testing.assert_close(L.grad, want[0], rtol=1e-4, atol=1e-6)
+    torch.testing.assert_close(a.grad, want[1], rtol=1e-4, atol=1e-6)
+    with pytest.raises(ValueError, match=r'attn must have shape \(m, r\)'):
+        Fm.dense_multimix_loss(L, a[:, :1], Y, [lam])
+    with pytest.raises(ValueError, match='lam chunks must have shape'):
+        Fm.dense_multimix_loss(L, a, Y, [lam[:, :3]])
+    with pytest.raises(ValueError, match='at least one lam chunk'):
+        Fm.dense_multimix_loss(L, a, Y, [])
+    with pytest.raises(ValueError, match='targets must have shape'):
+        Fm.dense_multimix_loss(L, a, Y[:, :2], [lam])
+
+
 def test_weighted_ce_matches_eq15_and_eq1():
     g = _gen(15)
     logits = torch.randn(7, 5, generator=g, dtype=torch.float64)

@@ -11,6 +11,7 @@ from mmpretrain.structures import DataSample
 from torch import Tensor
 
 from mmmultimix import functional as Fm
+from ..losses import WeightedSoftCrossEntropyLoss
 from ..mixers import EMBEDDING, BaseMixer, MixPlan
 from ..utils import (ClassifierNet, EMATeacher, affine_classifier,
                      check_staged, forward_stages, num_stages)
@@ -86,7 +87,11 @@ class MultiMixClassifier(ImageClassifier):
     (``LinearClsHead``, ``VisionTransformerClsHead``,
     ``DenseLinearClsHead``), logits of the ``m`` real examples are
     interpolated instead of embeddings: ``Λᵀ(ZWᵀ + b) = (ΛᵀZ)Wᵀ + b``
-    exactly, because every column of ``Λ`` (or ``M̂``) sums to 1.
+    exactly, because every column of ``Λ`` (or ``M̂``) sums to 1. Dense
+    plans with the default loss go further: the weights, the mixed logits
+    and targets and eq. 15 are one fused pass over chunks of ``Λ``
+    (:func:`~mmmultimix.functional.dense_multimix_loss`), so neither ``M̂``
+    ``(r, m, n)`` nor the ``(n, r, c)`` logits are stored.
 
     Self-distillation (§3.3, eq. 9) with ``distill=dict(gamma=0.5)``: the
     classifier owns ``teacher``, an EMA of its backbone/neck/head updated by
@@ -471,6 +476,9 @@ class MultiMixClassifier(ImageClassifier):
         plan = None
         if self.mixer is not None:
             plan = self.mixer.sample(student_in.shape[0], student_in.device)
+        if plan is not None and plan.dense and self._fused_dense():
+            return self._fused_dense_loss(student_in, teacher_in, targets,
+                                          plan)
         out = self._mixed(self, student_in, targets, plan)
         self._check_finite(out.logits)
         acc = self.soft_accuracy(out.logits, out.targets)
@@ -491,6 +499,51 @@ class MultiMixClassifier(ImageClassifier):
         dist = self.mix_loss(out.logits, t_probs, out.weights)
         return dict(loss_cls=gamma * cls, loss_distill=(1 - gamma) * dist,
                     acc_soft=acc)
+
+    def _fused_dense(self) -> bool:
+        """Dense plans take :func:`~mmmultimix.functional.dense_multimix_loss`
+        (same loss and gradients, no ``(r, m, n)`` / ``(n, r, c)`` tensors)
+        when logits are interpolated and the loss is the default eq. 15."""
+        return self.interpolate_logits and \
+            type(self.mix_loss) is WeightedSoftCrossEntropyLoss
+
+    def _dense_real_logits(self, net, inputs: Tensor) -> Tuple[Tensor, Tensor]:
+        """Feature map ``(m, d, h, w)`` and 1×1-conv logits ``(m, c, r)`` of
+        the real examples."""
+        fmap = net.head.dense_map(net.backbone(inputs))
+        return fmap, _at_least_fp32(net.head.dense_logits(fmap))
+
+    def _fused_dense_loss(self, student_in: Tensor, teacher_in: Tensor,
+                          targets: Tensor, plan: MixPlan) -> dict:
+        """Dense MultiMix (eqs. 10–15, and eq. 9 with a teacher) through the
+        fused loss: attention and logits of the ``m`` real maps, ``Λ`` drawn
+        chunk by chunk and consumed at once."""
+        fmap, logits = self._dense_real_logits(self, student_in)
+        self._check_finite(logits)
+        m, _, h, w = fmap.shape
+        world = plan.world
+        weight = self.head.fc.weight if plan.attention == 'cam' else None
+        attn = Fm.spatial_attention(fmap, plan.attention, plan.attention_norm,
+                                    weight, targets)
+        t_logits = None
+        if self.teacher is not None:
+            self._check_teacher_updated()
+            with torch.no_grad():
+                tnet = self.teacher.module
+                tnet.train(self.training and not self.frozen_teacher)
+                t_logits = _gather(
+                    self._dense_real_logits(tnet, teacher_in)[1], world)
+        chunks = self.mixer.dense_chunks(h * w, m * world, fmap.device)
+        out = Fm.dense_multimix_loss(
+            _gather(logits, world), _gather(attn, world),
+            _gather(targets, world), chunks, t_logits)
+        lw = self.mix_loss.loss_weight
+        if t_logits is None:
+            return dict(loss=lw * out.cls, acc_soft=out.acc)
+        gamma = self.distill_gamma
+        return dict(loss_cls=gamma * lw * out.cls,
+                    loss_distill=(1 - gamma) * lw * out.distill,
+                    acc_soft=out.acc)
 
     @staticmethod
     @torch.no_grad()

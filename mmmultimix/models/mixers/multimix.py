@@ -1,7 +1,8 @@
 """MultiMix (Venkataramanan et al., ICLR 2024), §3.2 and §4.1."""
-from typing import Sequence, Tuple, Union
+from typing import Iterator, Sequence, Tuple, Union
 
 from mmpretrain.registry import MODELS
+from torch import Tensor
 
 from mmmultimix import functional as Fm
 from .base import BaseMixer
@@ -113,6 +114,15 @@ class MultiMix(BaseMixer):
         lam = Fm.sample_dense_lambda(r, m, self.n, self.alpha, self.generator,
                                      self.sample_device(device))
         return lam.to(device)
+
+    def dense_chunks(self, r: int, m: int, device=None) -> Iterator[Tensor]:
+        """The same ``Λ^j`` as :meth:`sample_dense`, as lazily drawn
+        ``(r, m, n_t)`` chunks of unnormalised columns
+        (:func:`~mmmultimix.functional.dense_lambda_chunks`)."""
+        chunks = Fm.dense_lambda_chunks(r, m, self.n, self.alpha,
+                                        self.generator,
+                                        self.sample_device(device))
+        return (g.to(device) for g in chunks)
 
     def candidate_layers(self) -> Sequence:
         return (self.layer, 0) if self.prob < 1.0 else (self.layer, )
