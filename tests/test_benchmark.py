@@ -30,6 +30,8 @@ def test_benchmark_table_is_well_formed(tmp_path):
     assert all(float(r[1]) > 0 for r in rows)
     assert 'multimix n=100' in text and 'dense n=10' in text
     assert png.read_bytes()[:4] == b'\x89PNG'
+    if sys.platform.startswith('linux'):  # timed with freed memory kept
+        assert 'GLIBC_TUNABLES=glibc.malloc' in text
 
 
 def test_step_memory_on_cpu():

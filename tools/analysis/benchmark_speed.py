@@ -9,14 +9,22 @@ what a MultiMix step costs; with ``prob=0.5`` half the steps are plain input
 mixup. ``--n-sweep`` adds the throughput of MultiMix and dense MultiMix as a
 function of ``n`` (Fig. 5), written as a table and, with ``--plot``, a PNG.
 
+On CPU the tool re-runs itself with ``GLIBC_TUNABLES`` that keep freed
+memory in the heap (``MALLOC_TUNING``; ``--no-malloc-tuning`` to opt out):
+otherwise page faults on freshly mapped activations make CPU step times vary
+by ±10 %. CPU peak memory is measured in a fresh process per variant whose
+allocator unmaps every freed buffer above 128 kB (``MEMORY_TUNING``), so
+that its peak RSS follows the live tensors.
+
 Example (the README numbers)::
 
     python tools/analysis/benchmark_speed.py \\
         configs/multimix/r18_cifar100_baseline.py --batch-size 128 \\
-        --img-size 32 --reps 5 --n-sweep 10 100 1000 10000
+        --img-size 32 --reps 12 --n-sweep 10 100 1000 10000 --memory
 """
 import argparse
 import copy
+import os
 import os.path as osp
 import statistics
 import sys
@@ -89,8 +97,12 @@ def make_step(model, device, batch_size, img_size, in_channels, lr=0.1):
     return step
 
 
-def time_variants(steps, reps, warmup, batch_size):
-    """Interleaved timing: rep r times every variant once, in turn."""
+def time_variants(steps, reps, warmup, batch_size, base='baseline'):
+    """Interleaved timing: rep r times every variant once, in turn.
+
+    Besides img/s from the median step time, each variant gets ``ratio``:
+    the median over rounds of ``t_base / t_variant`` within the same round,
+    which cancels the slow drift of a shared machine."""
     for step in steps.values():
         for _ in range(warmup):
             step()
@@ -105,6 +117,9 @@ def time_variants(steps, reps, warmup, batch_size):
         med = statistics.median(ts)
         out[k] = dict(img_s=batch_size / med, median_s=med,
                       spread=(max(ts) - min(ts)) / med if len(ts) > 1 else 0.0)
+        if base in times:
+            out[k]['ratio'] = statistics.median(
+                b / t for b, t in zip(times[base], ts))
     return out
 
 
@@ -115,7 +130,8 @@ def format_table(res, base='baseline', memory=None):
     for k, r in res.items():
         mem = memory.get(k) if memory else None
         mem = f'{mem:.1f}' if mem is not None else '—'
-        lines.append(f"| {k} | {r['img_s']:.1f} | {r['img_s'] / b:.3f} | "
+        ratio = r.get('ratio', r['img_s'] / b)
+        lines.append(f"| {k} | {r['img_s']:.1f} | {ratio:.3f} | "
                      f"±{100 * r['spread'] / 2:.1f} % | {mem} |")
     return '\n'.join(lines)
 
@@ -154,7 +170,13 @@ def memory_in_subprocess(argv, variant, n=None) -> float:
     ]
     if n is not None:
         cmd += ['--n', str(n)]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    # a fresh process whose allocator maps every buffer above 128 kB on its
+    # own and unmaps it when freed (fixed thresholds: glibc's default ones
+    # move at run time and make the peak vary by ±50 MB): RSS then follows
+    # the live tensors
+    env = dict(os.environ, GLIBC_TUNABLES=MEMORY_TUNING)
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True,
+                         env=env)
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -179,6 +201,10 @@ def parse_args(argv=None):
     p.add_argument('--memory', action='store_true',
                    help='also measure the peak memory of a step per variant')
     p.add_argument('--child-memory', help=argparse.SUPPRESS)
+    p.add_argument('--no-malloc-tuning', action='store_true',
+                   help='on CPU, time with glibc\'s default malloc settings '
+                   '(by default the tool re-runs itself with GLIBC_TUNABLES '
+                   'that keep freed memory in the heap; see MALLOC_TUNING)')
     p.add_argument('--out', help='write the Markdown tables here')
     p.add_argument('--plot', help='PNG of throughput vs n (with --n-sweep)')
     return p.parse_args(argv)
@@ -216,7 +242,9 @@ def main(argv=None):
         model = build_variant(cfg, mixer, args.dense_size, name in DISTIL)
         steps[name] = make_step(model, device, args.batch_size,
                                 args.img_size, in_ch)
-    res = time_variants(steps, args.reps, args.warmup, args.batch_size)
+    res = time_variants(steps, args.reps, args.warmup, args.batch_size,
+                        base='baseline' if 'baseline' in steps else
+                        next(iter(steps)))
     base = 'baseline' if 'baseline' in res else next(iter(res))
     memory = {}
     if args.memory:
@@ -229,7 +257,11 @@ def main(argv=None):
                 memory[name] = memory_in_subprocess(argv_child, name)
     header = (f'{osp.basename(args.config)}, {args.device}, m = '
               f'{args.batch_size}, {args.img_size}x{args.img_size}, n = '
-              f'{args.n}, {args.reps} interleaved reps (median)')
+              f'{args.n}, {args.reps} interleaved reps (median; ratio = '
+              'median over rounds of t_baseline / t_variant)')
+    if device.type == 'cpu' and os.environ.get('GLIBC_TUNABLES'):
+        header += f"\nGLIBC_TUNABLES={os.environ['GLIBC_TUNABLES']}"
+
     text = header + '\n\n' + format_table(res, base, memory)
     sweep = {}
     if args.n_sweep:
@@ -281,5 +313,30 @@ def main(argv=None):
     return res, sweep
 
 
+# glibc returns every freed activation buffer above its mmap threshold to
+# the kernel, so each step page-faults hundreds of MB of fresh memory: on CPU
+# that costs ~15 % and makes step times vary by ±10 %, more than the
+# differences being measured. Timing runs keep freed memory in the heap.
+MALLOC_TUNING = ('glibc.malloc.mmap_threshold=4294967296:'
+                 'glibc.malloc.trim_threshold=17179869184')
+
+
+MEMORY_TUNING = ('glibc.malloc.mmap_threshold=131072:'
+                 'glibc.malloc.trim_threshold=131072')
+
+
+def _reexec_with_malloc_tuning(argv) -> None:
+    if os.environ.get('GLIBC_TUNABLES') or '--no-malloc-tuning' in argv or \
+            '--child-memory' in argv or not sys.platform.startswith('linux'):
+        return
+    if any(a.startswith('cuda') for a in argv) or (
+            torch.cuda.is_available() and '--device' not in argv):
+        return
+    env = dict(os.environ, GLIBC_TUNABLES=MALLOC_TUNING)
+    os.execve(sys.executable, [sys.executable, osp.abspath(__file__)] +
+              list(argv), env)
+
+
 if __name__ == '__main__':
+    _reexec_with_malloc_tuning(sys.argv[1:])
     main()
