@@ -119,7 +119,7 @@ def sample_gamma(concentration: Tensor,
     """Draws ``Gamma(α, 1)`` (the numerators of Dirichlet draws).
 
     On CPU a vectorised Marsaglia–Tsang sampler (:func:`_marsaglia_tsang`,
-    about 3× faster than torch's per-element sampler on 2 cores); on other
+    about 2.5× faster than torch's per-element sampler on 2 cores); on other
     devices torch's native ``_standard_gamma``. Both are exact.
 
     Args:
