@@ -305,7 +305,7 @@ def main(argv=None):
             ax.plot(args.n_sweep, ys, marker='o', label=kind)
         ax.set_xscale('log')
         ax.set_xlabel('n (interpolated tuples)')
-        ax.set_ylabel('throughput / no-mixup' if b else 'img/s')
+        ax.set_ylabel('median img/s / no mixup' if b else 'img/s')
         ax.grid(True, alpha=0.3)
         ax.legend()
         fig.tight_layout()
