@@ -137,6 +137,10 @@ def sample_gamma(concentration: Tensor,
     if not torch.is_floating_point(concentration):
         raise TypeError('concentration must be a floating point tensor, got '
                         f'{concentration.dtype}')
+    if not bool(((concentration > 0) & torch.isfinite(concentration)).all()):
+        raise ValueError('concentration must be finite and > 0, got values '
+                         f'in [{float(concentration.min())}, '
+                         f'{float(concentration.max())}]')
     shape = tuple(concentration.shape if size is None else size)
     if concentration.device.type == 'cpu':
         return _marsaglia_tsang(concentration, shape, generator, log)

@@ -156,6 +156,9 @@ def test_sample_gamma_broadcasts_per_column_and_tiny_alpha_in_log_space():
     assert torch.isfinite(lx).all()
     with pytest.raises(TypeError, match='floating point'):
         Fm.sample_gamma(torch.tensor(2))
+    for bad in (0.0, -1.0, float('nan'), float('inf')):
+        with pytest.raises(ValueError, match='finite and > 0'):
+            Fm.sample_gamma(torch.tensor([1.0, bad]))
 
 
 @pytest.mark.parametrize('alpha', [(0.5, 2.0), 0.05])
