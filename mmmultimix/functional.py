@@ -175,20 +175,17 @@ def sample_dirichlet(concentration: Tensor,
         raise TypeError('concentration must be a floating point tensor, got '
                         f'{concentration.dtype}')
     conc = concentration.to(_sampling_dtype(concentration.dtype))
-    return _normalise(conc, sample_gamma(conc, None, generator,
-                                         log=_needs_log(conc)),
-                      dim=-1).to(concentration.dtype)
+    log = _needs_log(conc)
+    draws = sample_gamma(conc, None, generator, log=log)
+    out = torch.softmax(draws, dim=-1) if log else \
+        draws / draws.sum(dim=-1, keepdim=True)
+    return out.to(concentration.dtype)
 
 
 def _needs_log(alpha: Tensor) -> bool:
+    """Whether Gamma(α) draws may underflow: draw their logs and normalise
+    with a softmax."""
     return bool(alpha.numel()) and float(alpha.min()) < _SAFE_ALPHA
-
-
-def _normalise(alpha: Tensor, draws: Tensor, dim: int) -> Tensor:
-    """Gamma draws (or their logs, when :func:`_needs_log`) -> simplex."""
-    if _needs_log(alpha):
-        return torch.softmax(draws, dim=dim)
-    return draws / draws.sum(dim=dim, keepdim=True)
 
 
 def sample_beta(alpha: float,
@@ -661,16 +658,16 @@ class _DenseMultiMixLoss(torch.autograd.Function):
         dt = torch.promote_types(logits.dtype, torch.float32)
         m, c, r = logits.shape
         need_grad = ctx.needs_input_grad[0] or ctx.needs_input_grad[1]
+        tdist = teacher is not None
         L = logits.detach().to(dt).permute(2, 0, 1)  # (r, m, c)
         a = attn.detach().to(dt).t().unsqueeze(2)  # (r, m, 1)
         Y = targets.to(dt).unsqueeze(0).expand(r, m, c)
         parts = [a * L, a * Y]
-        if teacher is not None:
+        if tdist:
             parts.append(a * teacher.detach().to(dt).permute(2, 0, 1))
         parts += [a, torch.ones_like(a)]
         A = torch.cat(parts, dim=2)  # (r, m, q)
         q = A.shape[2]
-        tdist = teacher is not None
         qb = 2 * c + 2 + (c + 1 if tdist else 0)
         S = A.new_zeros(r)  # Σ_k s_k per position
         tot_y = A.new_zeros(r)  # Σ_k s_k ℓ_k (targets)
@@ -678,7 +675,7 @@ class _DenseMultiMixLoss(torch.autograd.Function):
         R = A.new_zeros(r, m, qb) if need_grad else None
         hits = A.new_zeros(())
         n_ok = A.new_zeros(())
-        count = 0
+        n_chunks = 0
         for G in chunks:
             G = G.to(dt)
             if G.dim() != 3 or G.shape[0] != r or G.shape[1] != m:
@@ -697,8 +694,8 @@ class _DenseMultiMixLoss(torch.autograd.Function):
             S += s.sum(1)
             tot_y += (s * ly).sum(1)
             hits += ((zt.argmax(2) == yt.argmax(2)) & ok).sum()
-            count += t.numel()
             n_ok += ok.sum()
+            n_chunks += 1
             if tdist:
                 pt = torch.softmax(N[..., 2 * c:3 * c] * inv_t3, dim=2)
                 ld = -(pt * logp).sum(2)
@@ -718,7 +715,7 @@ class _DenseMultiMixLoss(torch.autograd.Function):
                 gtd = -(gzd * zt).sum(2) * inv_t + ld / sig
                 cols += [gzd * inv_t3, gtd.unsqueeze(2)]
             R.baddbmm_(G, torch.cat(cols, dim=2))  # (r, m, qb)
-        if count == 0:
+        if n_chunks == 0:
             raise ValueError('dense_multimix_loss needs at least one lam chunk')
         valid = S > 0  # a position where every attention is 0 is skipped
         npos = valid.sum().clamp_min(1)
@@ -728,20 +725,22 @@ class _DenseMultiMixLoss(torch.autograd.Function):
         acc = 100.0 * hits / n_ok.clamp_min(1)
         out_d = loss_d.sum() / npos if tdist else None
         if need_grad:
-            scale = (torch.where(valid, 1.0 / safe_S, 0.0) / npos).view(r, 1, 1)
-            Rz, Ry = R[..., :c], R[..., c:2 * c]
-            Rt, Rs = R[..., 2 * c], R[..., 2 * c + 1]
-            grads = [(a * Rz * scale),
-                     ((L * Rz).sum(2) + (Y * Ry).sum(2) + Rt
-                      - loss_y.view(r, 1) * Rs) * scale.view(r, 1)]
+            scale = (torch.where(valid, 1.0 / safe_S, 0.0) / npos).view(r, 1)
+            Rs = R[..., 2 * c + 1]
+
+            def term_grads(Rz, Rt, loss_j):
+                # d/dL = a R_z, d/da = L·R_z + R_t - loss_j Σ_k Λ (+ Y·R_y),
+                # in the inputs' layouts: logits (m, c, r), attn (m, r)
+                d_attn = (L * Rz).sum(2) + Rt - loss_j.view(r, 1) * Rs
+                return ((a * Rz) * scale.unsqueeze(2)).permute(1, 2, 0), \
+                    (d_attn * scale).t()
+
+            d_l, d_a = term_grads(R[..., :c], R[..., 2 * c], loss_y)
+            d_a += ((Y * R[..., c:2 * c]).sum(2) * scale).t()
+            grads = [d_l, d_a]
             if tdist:
-                Rzd, Rtd = R[..., 2 * c + 2:3 * c + 2], R[..., 3 * c + 2]
-                grads += [(a * Rzd * scale),
-                          ((L * Rzd).sum(2) + Rtd
-                           - loss_d.view(r, 1) * Rs) * scale.view(r, 1)]
-            # back to the inputs' layouts: logits (m, c, r), attn (m, r)
-            grads = [g.permute(1, 2, 0) if g.dim() == 3 else g.t()
-                     for g in grads]
+                grads += term_grads(R[..., 2 * c + 2:3 * c + 2],
+                                    R[..., 3 * c + 2], loss_d)
             ctx.save_for_backward(*grads)
         ctx.tdist = tdist
         ctx.mark_non_differentiable(acc)

@@ -242,10 +242,8 @@ def main(argv=None):
         model = build_variant(cfg, mixer, args.dense_size, name in DISTIL)
         steps[name] = make_step(model, device, args.batch_size,
                                 args.img_size, in_ch)
-    res = time_variants(steps, args.reps, args.warmup, args.batch_size,
-                        base='baseline' if 'baseline' in steps else
-                        next(iter(steps)))
-    base = 'baseline' if 'baseline' in res else next(iter(res))
+    base = 'baseline' if 'baseline' in steps else next(iter(steps))
+    res = time_variants(steps, args.reps, args.warmup, args.batch_size, base)
     memory = {}
     if args.memory:
         argv_child = [a for a in (argv if argv is not None else sys.argv[1:])
@@ -261,7 +259,6 @@ def main(argv=None):
               'median over rounds of t_baseline / t_variant)')
     if device.type == 'cpu' and os.environ.get('GLIBC_TUNABLES'):
         header += f"\nGLIBC_TUNABLES={os.environ['GLIBC_TUNABLES']}"
-
     text = header + '\n\n' + format_table(res, base, memory)
     sweep = {}
     if args.n_sweep:

@@ -442,9 +442,7 @@ class MultiMixClassifier(ImageClassifier):
         weights = None
         world = plan.world
         if mhat is None:
-            weight = head.fc.weight if plan.attention == 'cam' else None
-            attn = Fm.spatial_attention(fmap, plan.attention,
-                                        plan.attention_norm, weight, targets)
+            attn = self._dense_attention(head, fmap, targets, plan)
             lam = self.mixer.sample_dense(h * w, m * world, fmap.device)
             mhat, weights = Fm.dense_mix_weights(_gather(attn, world), lam)
         targets = _gather(targets, world)
@@ -460,6 +458,24 @@ class MultiMixClassifier(ImageClassifier):
             logits = head.dense_logits(mixed).transpose(1, 2)
         return MixedOutput(logits, Fm.dense_mix_targets(targets, mhat),
                            weights, mhat)
+
+    @staticmethod
+    def _dense_attention(head, fmap: Tensor, targets: Tensor,
+                         plan: MixPlan) -> Tensor:
+        """Attention ``(m, r)`` of eq. 10 as the plan asks (CAM uses the
+        head's classifier weight)."""
+        weight = head.fc.weight if plan.attention == 'cam' else None
+        return Fm.spatial_attention(fmap, plan.attention, plan.attention_norm,
+                                    weight, targets)
+
+    def _teacher_net(self) -> nn.Module:
+        """The teacher network, in the mode it predicts in: an EMA teacher
+        uses batch statistics (Mean Teacher / BYOL), a frozen pretrained
+        teacher (two-stage) predicts in eval mode."""
+        self._check_teacher_updated()
+        tnet = self.teacher.module
+        tnet.train(self.training and not self.frozen_teacher)
+        return tnet
 
     @staticmethod
     def _split_views(inputs: Tensor) -> Tuple[Tensor, Tensor]:
@@ -485,12 +501,8 @@ class MultiMixClassifier(ImageClassifier):
         if self.teacher is None:
             return dict(loss=self.mix_loss(out.logits, out.targets,
                                            out.weights), acc_soft=acc)
-        self._check_teacher_updated()
+        tnet = self._teacher_net()
         with torch.no_grad():
-            tnet = self.teacher.module
-            # EMA teacher: batch statistics (Mean Teacher / BYOL); a frozen
-            # pretrained teacher (two-stage) predicts in eval mode
-            tnet.train(self.training and not self.frozen_teacher)
             t_logits = self._mixed(tnet, teacher_in, targets, plan,
                                    out.mhat).logits
             t_probs = torch.softmax(_at_least_fp32(t_logits), dim=-1)
@@ -522,15 +534,11 @@ class MultiMixClassifier(ImageClassifier):
         self._check_finite(logits)
         m, _, h, w = fmap.shape
         world = plan.world
-        weight = self.head.fc.weight if plan.attention == 'cam' else None
-        attn = Fm.spatial_attention(fmap, plan.attention, plan.attention_norm,
-                                    weight, targets)
+        attn = self._dense_attention(self.head, fmap, targets, plan)
         t_logits = None
         if self.teacher is not None:
-            self._check_teacher_updated()
+            tnet = self._teacher_net()
             with torch.no_grad():
-                tnet = self.teacher.module
-                tnet.train(self.training and not self.frozen_teacher)
                 t_logits = _gather(
                     self._dense_real_logits(tnet, teacher_in)[1], world)
         chunks = self.mixer.dense_chunks(h * w, m * world, fmap.device)
