@@ -12,11 +12,22 @@ MultiStepLR, ``codecs.encode``). Checkpoints holding any other pickled object ar
 refused by torch with an ``UnpicklingError`` naming the offending global;
 load such a file only if you trust it, with
 ``torch.load(path, weights_only=False)``, and re-save its ``state_dict``.
+
+Every local checkpoint mmengine reads (``load_from``, ``--resume``,
+``tools/test.py``) goes through :func:`load_local_checkpoint`: a file that
+is not a checkpoint (text, truncated, refused by the safe loader) raises
+:class:`CheckpointReadError` naming the file and why.
 """
+import os.path as osp
+import pickle
+
 import numpy as np
 import torch
 
-__all__ = ['SAFE_GLOBALS', 'register_safe_globals']
+__all__ = [
+    'SAFE_GLOBALS', 'register_safe_globals', 'CheckpointReadError',
+    'load_local_checkpoint'
+]
 
 
 def _numpy_globals() -> list:
@@ -66,4 +77,39 @@ def register_safe_globals() -> None:
         add(SAFE_GLOBALS)
 
 
+class CheckpointReadError(pickle.UnpicklingError, ValueError):
+    """A file that cannot be read as a checkpoint (its name in the
+    message). An ``UnpicklingError`` (what torch raises) and a
+    ``ValueError``."""
+
+
+def load_local_checkpoint(filename, map_location=None):
+    """mmengine's local checkpoint loader, with errors that name the file:
+    a missing file is a ``FileNotFoundError``; anything torch cannot load
+    (text, a truncated or corrupt file, pickled globals refused by the safe
+    loader) is a :class:`CheckpointReadError`."""
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{filename} can not be found.')
+    try:
+        ckpt = torch.load(filename, map_location=map_location)
+    except Exception as e:  # torch raises many types for a bad file
+        raise CheckpointReadError(
+            f'{filename} is not a readable checkpoint ({type(e).__name__}: '
+            f'{e}); if it was cut short by a killed run, resume from the '
+            'previous one') from e
+    if not isinstance(ckpt, dict):
+        raise CheckpointReadError(
+            f'{filename} is not a checkpoint: it holds a '
+            f'{type(ckpt).__name__}, not a dict of tensors')
+    return ckpt
+
+
+def _register_loader() -> None:
+    from mmengine.runner.checkpoint import CheckpointLoader
+    CheckpointLoader.register_scheme(prefixes='', loader=load_local_checkpoint,
+                                     force=True)
+
+
 register_safe_globals()
+_register_loader()

@@ -8,7 +8,7 @@ from mmpretrain.structures import DataSample
 
 import mmmultimix  # noqa: F401
 from mmmultimix import functional as Fm
-from mmmultimix.models import MixPlan
+from mmmultimix.models import MultiMixPlan, PairPlan
 
 
 def _samples(labels):
@@ -86,9 +86,10 @@ def test_branch_probability():
     mixer = MODELS.build(dict(type='MultiMix', n=10, prob=0.3))
     mixer.generator = torch.Generator().manual_seed(0)
     plans = [mixer.sample(4) for _ in range(2000)]
-    frac = sum(p.is_multimix for p in plans) / len(plans)
+    frac = sum(isinstance(p, MultiMixPlan) for p in plans) / len(plans)
     assert abs(frac - 0.3) < 0.04
-    pairs = [p for p in plans if not p.is_multimix]
+    pairs = [p for p in plans if not isinstance(p, MultiMixPlan)]
+    assert all(isinstance(p, PairPlan) for p in pairs)
     assert all(p.layer == 0 for p in pairs)
     assert all(sorted(p.index.tolist()) == [0, 1, 2, 3] for p in pairs)
 
@@ -100,7 +101,7 @@ def test_intermediate_layer_matches_manual_split(layer):
     x = torch.randn(3, 3, 16, 16)
     y = torch.eye(5)[[0, 1, 2]]
     lam = Fm.sample_lambda(3, 7, generator=torch.Generator().manual_seed(1))
-    plan = MixPlan(layer, lam)
+    plan = MultiMixPlan(layer, lam)
     logits, yt = model.mixed_logits(x, y, plan)
     assert logits.shape == (7, 5)
     torch.testing.assert_close(yt, lam.t() @ y)

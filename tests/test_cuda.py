@@ -7,7 +7,7 @@ from mmpretrain.structures import DataSample
 
 import mmmultimix  # noqa: F401
 from mmmultimix import functional as Fm
-from mmmultimix.models import MixPlan
+from mmmultimix.models import MultiMixPlan
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(),
                                 reason='needs CUDA')
@@ -68,10 +68,10 @@ def test_cpu_and_cuda_agree_on_the_same_plan():
     x = torch.randn(6, 3, 16, 16)
     y = torch.eye(10)[torch.arange(6)]
     lam = Fm.sample_lambda(6, 64, generator=torch.Generator().manual_seed(0))
-    cpu, _ = model.mixed_logits(x, y, MixPlan('embedding', lam))
+    cpu, _ = model.mixed_logits(x, y, MultiMixPlan('embedding', lam))
     model.cuda()
     gpu, _ = model.mixed_logits(x.cuda(), y.cuda(),
-                                MixPlan('embedding', lam.cuda()))
+                                MultiMixPlan('embedding', lam.cuda()))
     torch.testing.assert_close(gpu.cpu(), cpu, rtol=1e-4, atol=1e-4)
 
 

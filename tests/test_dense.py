@@ -9,7 +9,6 @@ from mmpretrain.structures import DataSample
 import mmmultimix  # noqa: F401
 from mmmultimix import functional as Fm
 from mmmultimix.models import DenseLinearClsHead
-from mmmultimix.models.losses import WeightedSoftCrossEntropyLoss
 
 
 def _samples(labels):
@@ -197,25 +196,24 @@ def test_dense_head_on_vector_features_raises():
         head.dense_map((torch.randn(2, 6), ))
 
 
-class _SameLossSubclass(WeightedSoftCrossEntropyLoss):
-    """Eq. 15 unchanged; as a subclass it sends dense plans through the
-    unfused path (interpolated logits and targets, then the loss module)."""
-
-
 @pytest.mark.parametrize('distill', [False, True])
 def test_fused_dense_path_matches_unfused_path(distill):
     kw = dict(distill=dict(gamma=0.3, momentum=0.1)) if distill else {}
     fused = _model('gap', 'l1relu', dense_size=2, n=30,
                    loss=dict(type='WeightedSoftCrossEntropyLoss',
-                             loss_weight=2.0), **kw).double()
+                             loss_weight=2.0),
+                   dense_mix_loss=dict(type='DenseMultiMixLoss',
+                                       loss_weight=2.0), **kw).double()
     fused.init_weights()
     if distill:  # a teacher that differs from the student
         with torch.no_grad():
             for p in fused.teacher.module.parameters():
                 p.add_(0.05 * torch.randn_like(p))
     unfused = copy.deepcopy(fused)
-    unfused.mix_loss = _SameLossSubclass(loss_weight=2.0)
-    assert fused._fused_dense() and not unfused._fused_dense()
+    # dense_mix_loss=None: the reference path (M̂ and the (n, r, c) mixed
+    # logits and targets formed, then the loss module with eq. 15's weights)
+    unfused.dense_mix_loss = None
+    assert fused.fused_dense and not unfused.fused_dense
     views = 2 if distill else 1
     x = torch.randn(views, 4, 3, 16, 16, dtype=torch.float64).squeeze(0)
     samples = _samples([0, 2, 4, 2])
@@ -242,7 +240,7 @@ def test_fused_dense_path_matches_unfused_path(distill):
         torch.testing.assert_close(a, b, rtol=1e-5,
                                    atol=1e-6 * float(b.abs().max()))
     # loss_weight applies to the fused path
-    fused.mix_loss.loss_weight = 1.0
+    fused.dense_mix_loss.loss_weight = 1.0
     fused.mixer.generator = torch.Generator().manual_seed(3)
     half = fused.loss(x, copy.deepcopy(samples))
     key = 'loss_cls' if distill else 'loss'

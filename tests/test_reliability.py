@@ -61,6 +61,14 @@ BAD_CONFIGS = [
      'model.predict_with'),
     ('dense loss without dense head', dict(dense_loss=True), ValueError,
      'model.dense_loss'),
+    ('input mixup alpha pair', dict(mixer=dict(type='InputMixup',
+                                                alpha=(2, 1))),
+     TypeError, r'mixer.alpha must be a number > 0 \(the α of Beta'),
+    ('cutmix alpha pair', dict(mixer=dict(type='CutMix', alpha=(1, 2))),
+     TypeError, r'mixer.alpha must be a number > 0 \(the α of Beta'),
+    ('multimix input_alpha pair', dict(mixer=dict(type='MultiMix',
+                                                   input_alpha=(2, 1))),
+     TypeError, r'mixer.input_alpha must be a number > 0 \(the α of Beta'),
 ]
 
 
@@ -103,12 +111,12 @@ def test_missing_dataset_files(tmp_path):
 
 def test_nan_features_fail_fast_with_iteration():
     from mmengine.logging import MessageHub
-    hub = MessageHub.get_current_instance()
-    hub.update_info('iter', 41)
+    hub = MessageHub.get_instance('nan-features-test')
+    hub.update_info('iter', 41)  # 0-based; the log says 42
     model = _build(mixer=dict(type='MultiMix', n=8, prob=1.0))
     x = torch.randn(3, 1, 8, 8)
     x[0, 0, 0, 0] = float('nan')
-    with pytest.raises(FloatingPointError, match='iteration 41'):
+    with pytest.raises(FloatingPointError, match='iteration 42'):
         model.loss(x, _samples([0, 1, 2]))
 
 

@@ -21,12 +21,47 @@ PYTHON="${PYTHON:-python3}"
 STAMP_CONTENT="torch==2.14.1 torchvision==0.29.1 mmengine==0.10.7 mmcv==2.1.0 mmpretrain==1.2.0 mmdet==3.3.0 v3"
 STAMP="${VENV}/.mmmultimix-env"
 
+log() { echo "[setup_env] $*" >&2; }
+
+# Fashion-MNIST (real data for the study and the tests): Debian's package
+# dataset-fashion-mnist, 30 MB. As root it is installed system-wide
+# (/usr/share/datasets/fashion-mnist); otherwise the package is downloaded and
+# unpacked into data/fashion-mnist. Idempotent; nothing downloads at run time.
+FMNIST_SYSTEM=/usr/share/datasets/fashion-mnist
+FMNIST_LOCAL="${ROOT}/data/fashion-mnist"
+fmnist_present() {
+  [[ -f "$1/train-images-idx3-ubyte.gz" && -f "$1/t10k-labels-idx1-ubyte.gz" ]]
+}
+if fmnist_present "${FMNIST_SYSTEM}"; then
+  FMNIST_AT="${FMNIST_SYSTEM}"
+elif fmnist_present "${FMNIST_LOCAL}"; then
+  FMNIST_AT="${FMNIST_LOCAL}"
+elif [[ "$(id -u)" == 0 ]]; then
+  log "installing Fashion-MNIST (apt-get install dataset-fashion-mnist)"
+  apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1 || {
+    apt-get update -qq >/dev/null && \
+      apt-get install -y -qq dataset-fashion-mnist >/dev/null; } || true
+  FMNIST_AT="${FMNIST_SYSTEM}"
+else
+  log "downloading Debian's dataset-fashion-mnist into ${FMNIST_LOCAL}"
+  DEB_TMP="$(mktemp -d)"
+  (cd "${DEB_TMP}" && apt-get download dataset-fashion-mnist >/dev/null && \
+     dpkg-deb -x dataset-fashion-mnist_*.deb unpacked && \
+     mkdir -p "${FMNIST_LOCAL}" && \
+     cp unpacked/usr/share/datasets/fashion-mnist/* "${FMNIST_LOCAL}/") || true
+  rm -rf "${DEB_TMP}"
+  FMNIST_AT="${FMNIST_LOCAL}"
+fi
+if ! fmnist_present "${FMNIST_AT}"; then
+  log "Fashion-MNIST could not be installed (apt-get install -y dataset-fashion-mnist)"
+  exit 1
+fi
+[[ -n "${MMMULTIMIX_QUIET:-}" ]] || log "Fashion-MNIST: ${FMNIST_AT}"
+
 if [[ -f "${STAMP}" && "$(cat "${STAMP}")" == "${STAMP_CONTENT}" ]]; then
-  # Fast path: environment complete; refresh the editable install only.
+  # Fast path: environment complete.
   exit 0
 fi
-
-log() { echo "[setup_env] $*" >&2; }
 
 if [[ ! -x "${VENV}/bin/python" ]]; then
   log "creating ${VENV}"

@@ -65,6 +65,12 @@ def parse_args():
         help='evaluate the EMA teacher instead of the student '
         '(model.predict_with=teacher)')
     parser.add_argument(
+        '--allow-partial',
+        action='store_true',
+        help='load the tensors of the checkpoint that match the model and '
+        'evaluate anyway (by default a missing, unexpected or mis-shaped '
+        'tensor stops the test with the list)')
+    parser.add_argument(
         '--amp',
         action='store_true',
         help='enable automatic-mixed-precision test')
@@ -83,7 +89,7 @@ def parse_args():
 def merge_args(cfg, args):
     cfg.launcher = args.launcher
     default_work_dir(cfg, args.config, args.work_dir)
-    cfg.load_from = args.checkpoint
+    cfg.load_from = None  # loaded strictly by main()
     if args.teacher:
         cfg.model.predict_with = 'teacher'
     from mmmultimix.evaluation import cli
@@ -110,7 +116,9 @@ def main():
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
     from mmmultimix.engine import build_runner
+    from mmmultimix.engine.test_checkpoint import load_test_checkpoint
     runner = build_runner(cfg)
+    load_test_checkpoint(runner.model, args.checkpoint, args.allow_partial)
     metrics = runner.test()
     print('mmmultimix test metrics:', dict(metrics))
 

@@ -34,6 +34,12 @@ def parse_args():
         'specify, try to auto resume from the latest checkpoint '
         'in the work directory.')
     parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='start afresh in a work dir that holds checkpoints of an earlier '
+        'run, deleting them (by default the run refuses: use --resume to '
+        'continue it, or another --work-dir)')
+    parser.add_argument(
         '--amp',
         action='store_true',
         help='enable automatic-mixed-precision training (fp16 with loss '
@@ -107,7 +113,9 @@ def main():
     args = parse_args()
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
-    from mmmultimix.engine import build_runner
+    from mmmultimix.engine import build_runner, guard_work_dir
+    guard_work_dir(cfg.work_dir, resume=bool(cfg.get('resume')),
+                   overwrite=args.overwrite)
     runner = build_runner(cfg)
     runner.train()
 

@@ -4,5 +4,13 @@ _base_ = ['mmpretrain::_base_/default_runtime.py']
 
 custom_imports = dict(imports=['mmmultimix'], allow_failed_imports=False)
 randomness = dict(seed=0, deterministic=False)
-# global RNG states travel with checkpoints: --resume continues the streams
+default_hooks = dict(
+    # write-then-rename checkpoints; old ones pruned only after the new one
+    # is complete; never a non-finite state
+    checkpoint=dict(type='SafeCheckpointHook'),
+    # DDP: BN statistics averaged over the ranks before validation and
+    # saving, so the saved model is the validated one
+    sync_buffers=dict(type='SyncBuffersHook'))
+# every rank's RNG states travel with checkpoints: --resume continues the
+# streams
 custom_hooks = [dict(type='RNGStateHook')]

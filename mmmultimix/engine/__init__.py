@@ -2,11 +2,17 @@
 from .autocast import AutocastOptimWrapper
 from .distributed import (DeviceAgnosticDDP, build_runner, default_work_dir,
                           setup_distributed)
-from .hooks import EMASelfDistillHook, RNGStateHook
+from .hooks import EMASelfDistillHook, RNGStateHook, SafeCheckpointHook
 from .loops import StudentTeacherValLoop
+from .runner import MultiMixRunner
 from .strict_pretrained import StrictPretrainedInit
+from .test_checkpoint import CheckpointMismatchError, load_test_checkpoint
+from .work_dir import guard_work_dir, previous_checkpoints
 
 __all__ = [
-    'AutocastOptimWrapper',     'DeviceAgnosticDDP', 'setup_distributed', 'EMASelfDistillHook',
-    'RNGStateHook', 'StudentTeacherValLoop', 'StrictPretrainedInit'
+    'AutocastOptimWrapper', 'DeviceAgnosticDDP', 'setup_distributed',
+    'EMASelfDistillHook', 'RNGStateHook', 'SafeCheckpointHook',
+    'StudentTeacherValLoop', 'StrictPretrainedInit', 'build_runner',
+    'default_work_dir', 'CheckpointMismatchError', 'load_test_checkpoint',
+    'guard_work_dir', 'previous_checkpoints', 'MultiMixRunner'
 ]

@@ -68,12 +68,14 @@ def default_work_dir(cfg, config_path: str, work_dir=None) -> None:
 
 
 def build_runner(cfg):
-    """The runner of ``cfg`` (``runner_type`` honoured), after
+    """The runner of ``cfg`` (``runner_type`` honoured, else
+    :class:`MultiMixRunner`), after
     :func:`setup_distributed`; shared by ``tools/train.py`` and
     ``tools/test.py``."""
     from mmengine.registry import RUNNERS
-    from mmengine.runner import Runner
+
+    from .runner import MultiMixRunner
     setup_distributed(cfg)  # gloo on machines without CUDA
     if 'runner_type' not in cfg:
-        return Runner.from_cfg(cfg)
+        return MultiMixRunner.from_cfg(cfg)
     return RUNNERS.build(cfg)

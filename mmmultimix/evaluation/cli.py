@@ -1,8 +1,8 @@
 """Config edits behind tools/test.py's evaluation flags."""
 import copy
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
-__all__ = ['use_attacks', 'add_metrics', 'use_ood']
+__all__ = ['use_attacks', 'add_metrics', 'use_ood', 'test_image_size']
 
 
 def use_attacks(cfg, attacks: Optional[Sequence[dict]] = None) -> None:
@@ -22,14 +22,36 @@ def add_metrics(cfg, names: Sequence[str]) -> None:
     cfg.test_evaluator = ev
 
 
+def test_image_size(dataset_cfg) -> Tuple[int, int]:
+    """``(h, w)`` of the images the test pipeline yields (its first
+    sample)."""
+    from mmpretrain.registry import DATASETS
+    ds = DATASETS.build(copy.deepcopy(dataset_cfg))
+    if len(ds) == 0:
+        raise ValueError('test_dataloader.dataset is empty: no in-'
+                         'distribution images to compare with --ood')
+    return tuple(int(v) for v in ds[0]['inputs'].shape[-2:])
+
+
 def use_ood(cfg, folders: Sequence[str], score: str = 'msp',
             size: Optional[int] = None) -> None:
     """Test set = ID test set + OOD image folders; metric = ``OODMetric``.
-    OOD images are loaded with the ID colour mode and, with ``size``,
-    resized to ``size × size``."""
+    OOD images are loaded with the ID colour mode and resized to the test
+    pipeline's image size (``size``, if given, must equal it: images of two
+    sizes in one batch would be zero-padded and their scores shifted)."""
     if not folders:
         raise ValueError('--ood needs at least one image folder')
     ds = copy.deepcopy(cfg.test_dataloader.dataset)
+    h, w = test_image_size(ds)
+    if size is not None and (size, size) != (h, w):
+        raise ValueError(f'--ood-size {size} differs from the test images '
+                         f'({h}x{w}, from test_dataloader.dataset.pipeline): '
+                         f'OOD images must have the test size; use '
+                         f'--ood-size {h} or leave it out')
+    if h != w:
+        raise ValueError(f'--ood needs square test images, the test pipeline '
+                         f'yields {h}x{w}')
+    size = h
     pipeline = list(ds.pop('pipeline'))
     in_ch = cfg.model.backbone.get('in_channels', 3)
     color = 'grayscale' if in_ch == 1 else 'color'
@@ -44,7 +66,7 @@ def use_ood(cfg, folders: Sequence[str], score: str = 'msp',
     pipeline.insert(
         0,
         dict(type='LoadImageIfPath', color_type=color,
-             size=(size, size) if size else None))
+             size=(size, size)))
     cfg.test_dataloader.dataset = dict(
         type='OODDataset',
         id_dataset=ds,

@@ -181,6 +181,7 @@ def memory_in_subprocess(argv, variant, n=None) -> float:
 
 
 def parse_args(argv=None):
+    from mmengine.config import DictAction
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('config', nargs='?',
                    default=osp.join(ROOT, 'configs', 'multimix',
@@ -196,8 +197,9 @@ def parse_args(argv=None):
     p.add_argument('--n-sweep', nargs='*', type=int, default=[])
     p.add_argument('--device', default='cuda' if torch.cuda.is_available()
                    else 'cpu')
-    p.add_argument('--cfg-options', nargs='+', default=None,
-                   help='key=value overrides of the model config')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction,
+                   help='key=value overrides of the config (mmengine\'s '
+                   'syntax, as tools/train.py)')
     p.add_argument('--memory', action='store_true',
                    help='also measure the peak memory of a step per variant')
     p.add_argument('--child-memory', help=argparse.SUPPRESS)
@@ -205,9 +207,102 @@ def parse_args(argv=None):
                    help='on CPU, time with glibc\'s default malloc settings '
                    '(by default the tool re-runs itself with GLIBC_TUNABLES '
                    'that keep freed memory in the heap; see MALLOC_TUNING)')
+    p.add_argument('--verbose', action='store_true',
+                   help='keep mmengine\'s per-parameter initialisation logs')
     p.add_argument('--out', help='write the Markdown tables here')
     p.add_argument('--plot', help='PNG of throughput vs n (with --n-sweep)')
     return p.parse_args(argv)
+
+
+def variant_step(cfg, args, device, name, n=None):
+    """The training step of variant ``name`` (``n`` tuples)."""
+    mixer = copy.deepcopy(VARIANTS[name])
+    if mixer is not None and 'n' in mixer:
+        mixer['n'] = args.n if n is None else n
+    model = build_variant(cfg, mixer, args.dense_size, name in DISTIL)
+    in_ch = cfg.model.backbone.get('in_channels', 3)
+    return make_step(model, device, args.batch_size, args.img_size, in_ch)
+
+
+def child_argv(argv):
+    return [a for a in (argv if argv is not None else sys.argv[1:])
+            if a != '--memory']
+
+
+def measure_memory(steps, args, device, argv) -> dict:
+    """Peak step memory of every timed step: CUDA in this process, CPU in
+    a fresh process per variant."""
+    memory = {}
+    for key, step in steps.items():
+        if device.type == 'cuda':
+            memory[key] = step_memory(step, device)
+        else:
+            name, _, n = key.partition(' n=')
+            memory[key] = memory_in_subprocess(child_argv(argv), name,
+                                               int(n) if n else None)
+    return memory
+
+
+def run_variants(cfg, args, device, argv):
+    """The main table: every variant, its ratio to the baseline."""
+    steps = {name: variant_step(cfg, args, device, name)
+             for name in args.variants}
+    base = 'baseline' if 'baseline' in steps else next(iter(steps))
+    res = time_variants(steps, args.reps, args.warmup, args.batch_size, base)
+    memory = measure_memory(steps, args, device, argv) if args.memory else {}
+    header = (f'{osp.basename(args.config)}, {args.device}, m = '
+              f'{args.batch_size}, {args.img_size}x{args.img_size}, n = '
+              f'{args.n}, {args.reps} interleaved reps (median; ratio = '
+              'median over rounds of t_baseline / t_variant)')
+    if device.type == 'cpu' and os.environ.get('GLIBC_TUNABLES'):
+        header += f"\nGLIBC_TUNABLES={os.environ['GLIBC_TUNABLES']}"
+    return res, steps.get('baseline'), memory, \
+        header + '\n\n' + format_table(res, base, memory)
+
+
+def run_sweep(cfg, args, device, argv, base_step, base_memory):
+    """Throughput (and memory) of MultiMix and dense MultiMix vs ``n``."""
+    steps = {'baseline': base_step} if base_step is not None else {}
+    for n in args.n_sweep:
+        for kind in ('multimix', 'dense'):
+            steps[f'{kind} n={n}'] = variant_step(cfg, args, device, kind, n)
+    sweep = time_variants(steps, args.reps, args.warmup, args.batch_size)
+    memory = {}
+    if args.memory:
+        memory = measure_memory(
+            {k: v for k, v in steps.items() if k != 'baseline'}, args,
+            device, argv)
+        memory['baseline'] = base_memory
+    base = 'baseline' if 'baseline' in sweep else next(iter(sweep))
+    return sweep, '\n\nThroughput vs n:\n\n' + format_table(sweep, base,
+                                                             memory)
+
+
+def plot_sweep(sweep, n_values, path) -> None:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    b = sweep.get('baseline', {}).get('img_s')
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    for kind in ('multimix', 'dense'):
+        ys = [sweep[f'{kind} n={n}']['img_s'] / (b or 1.0) for n in n_values]
+        ax.plot(n_values, ys, marker='o', label=kind)
+    ax.set_xscale('log')
+    ax.set_xlabel('n (interpolated tuples)')
+    ax.set_ylabel('median img/s / no mixup' if b else 'img/s')
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def quiet_logs() -> None:
+    """mmengine logs every parameter's initialisation at INFO: keep
+    warnings only."""
+    import logging
+
+    from mmengine.logging import MMLogger
+    MMLogger.get_current_instance().setLevel(logging.WARNING)
 
 
 def main(argv=None):
@@ -217,96 +312,27 @@ def main(argv=None):
     args = parse_args(argv)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
-        opts = {}
-        for kv in args.cfg_options:
-            k, v = kv.split('=', 1)
-            opts[k] = eval(v, {}, {})  # noqa: S307  (numbers, tuples)
-        cfg.merge_from_dict(opts)
+        cfg.merge_from_dict(args.cfg_options)
+    if not args.verbose:
+        quiet_logs()
     device = torch.device(args.device)
-    in_ch = cfg.model.backbone.get('in_channels', 3)
     torch.manual_seed(0)
     if args.child_memory:  # one variant, one fresh process (CPU memory)
-        name = args.child_memory
-        mixer = copy.deepcopy(VARIANTS[name])
-        if mixer is not None and 'n' in mixer:
-            mixer['n'] = args.n
-        model = build_variant(cfg, mixer, args.dense_size, name in DISTIL)
-        step = make_step(model, device, args.batch_size, args.img_size, in_ch)
+        step = variant_step(cfg, args, device, args.child_memory)
         print(step_memory(step, device))
         return None, None
-    steps = {}
-    for name in args.variants:
-        mixer = copy.deepcopy(VARIANTS[name])
-        if mixer is not None and 'n' in mixer:
-            mixer['n'] = args.n
-        model = build_variant(cfg, mixer, args.dense_size, name in DISTIL)
-        steps[name] = make_step(model, device, args.batch_size,
-                                args.img_size, in_ch)
-    base = 'baseline' if 'baseline' in steps else next(iter(steps))
-    res = time_variants(steps, args.reps, args.warmup, args.batch_size, base)
-    memory = {}
-    if args.memory:
-        argv_child = [a for a in (argv if argv is not None else sys.argv[1:])
-                      if a != '--memory']
-        for name in args.variants:
-            if device.type == 'cuda':
-                memory[name] = step_memory(steps[name], device)
-            else:
-                memory[name] = memory_in_subprocess(argv_child, name)
-    header = (f'{osp.basename(args.config)}, {args.device}, m = '
-              f'{args.batch_size}, {args.img_size}x{args.img_size}, n = '
-              f'{args.n}, {args.reps} interleaved reps (median; ratio = '
-              'median over rounds of t_baseline / t_variant)')
-    if device.type == 'cpu' and os.environ.get('GLIBC_TUNABLES'):
-        header += f"\nGLIBC_TUNABLES={os.environ['GLIBC_TUNABLES']}"
-    text = header + '\n\n' + format_table(res, base, memory)
+    res, base_step, memory, text = run_variants(cfg, args, device, argv)
     sweep = {}
     if args.n_sweep:
-        sweep_steps = {'baseline': steps[base]} if base == 'baseline' else {}
-        for n in args.n_sweep:
-            for kind in ('multimix', 'dense'):
-                mixer = dict(VARIANTS[kind], n=n)
-                model = build_variant(cfg, mixer, args.dense_size)
-                sweep_steps[f'{kind} n={n}'] = make_step(
-                    model, device, args.batch_size, args.img_size, in_ch)
-        sweep = time_variants(sweep_steps, args.reps, args.warmup,
-                              args.batch_size)
-        sweep_mem = {}
-        if args.memory:
-            sweep_mem['baseline'] = memory.get('baseline')
-            for key, step in sweep_steps.items():
-                if key == 'baseline':
-                    continue
-                if device.type == 'cuda':
-                    sweep_mem[key] = step_memory(step, device)
-                else:
-                    kind, n = key.split(' n=')
-                    sweep_mem[key] = memory_in_subprocess(
-                        [a for a in argv_child], kind, int(n))
-        text += '\n\nThroughput vs n:\n\n' + format_table(
-            sweep, 'baseline' if 'baseline' in sweep else next(iter(sweep)),
-            sweep_mem)
+        sweep, sweep_text = run_sweep(cfg, args, device, argv, base_step,
+                                      memory.get('baseline'))
+        text += sweep_text
     print(text)
     if args.out:
         with open(args.out, 'w') as f:
             f.write(text + '\n')
     if args.plot and sweep:
-        import matplotlib
-        matplotlib.use('Agg')
-        import matplotlib.pyplot as plt
-        b = sweep.get('baseline', {}).get('img_s')
-        fig, ax = plt.subplots(figsize=(5, 3.5))
-        for kind in ('multimix', 'dense'):
-            ys = [sweep[f'{kind} n={n}']['img_s'] / (b or 1.0)
-                  for n in args.n_sweep]
-            ax.plot(args.n_sweep, ys, marker='o', label=kind)
-        ax.set_xscale('log')
-        ax.set_xlabel('n (interpolated tuples)')
-        ax.set_ylabel('median img/s / no mixup' if b else 'img/s')
-        ax.grid(True, alpha=0.3)
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(args.plot, dpi=120)
+        plot_sweep(sweep, args.n_sweep, args.plot)
     return res, sweep
 
 

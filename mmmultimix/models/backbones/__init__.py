@@ -1,4 +1,5 @@
-from .preact_resnet import PreActBlock, PreActResNet
+from .preact_block import PreActBlock
+from .preact_resnet import PreActResNet
 from .staged import StagedBackbone
 from .wide_resnet import WideResNet
 

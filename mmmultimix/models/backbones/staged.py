@@ -2,8 +2,11 @@
 from typing import Sequence, Tuple
 
 import torch.nn as nn
+from mmcv.cnn import build_norm_layer
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from torch import Tensor
+
+from .preact_block import PreActBlock
 
 __all__ = ['StagedBackbone']
 
@@ -19,11 +22,21 @@ class StagedBackbone(BaseBackbone):
 
     Subclasses set ``self.stem``, ``self.stages`` (``nn.ModuleList``) and
     ``self.final`` (module applied after the last stage).
+
+    Initialisation (``init_cfg=None``): Kaiming-normal convolutions
+    (fan-out, ReLU gain) and BN weights 1 / biases 0, applied by
+    ``init_weights()`` as every mmengine module (the runner calls it).
     """
+    default_init_cfg = [
+        dict(type='Kaiming', layer='Conv2d', mode='fan_out',
+             nonlinearity='relu', distribution='normal'),
+        dict(type='Constant', layer='_BatchNorm', val=1, bias=0)
+    ]
 
     def __init__(self, out_indices: Sequence[int], num_stages: int,
                  init_cfg=None):
-        super().__init__(init_cfg)
+        super().__init__(init_cfg if init_cfg is not None else
+                         [dict(c) for c in self.default_init_cfg])
         if isinstance(out_indices, int):
             out_indices = (out_indices, )
         out = []
@@ -41,9 +54,6 @@ class StagedBackbone(BaseBackbone):
                norm_cfg: dict) -> None:
         """Pre-activation stages (the first block of every stage but the
         first downsamples by 2) and the final BN + ReLU."""
-        from mmcv.cnn import build_norm_layer
-
-        from .preact_resnet import PreActBlock
         self.stem = stem
         stages, c_in = [], stem_channels
         for i, (c_out, num) in enumerate(zip(widths, blocks)):
@@ -57,7 +67,6 @@ class StagedBackbone(BaseBackbone):
         self.final = nn.Sequential(build_norm_layer(norm_cfg, c_in)[1],
                                    nn.ReLU())
         self.out_channels = c_in
-        _init_weights(self)
 
     def _stage(self, k: int, x: Tensor) -> Tensor:
         if k == 0:
@@ -84,12 +93,3 @@ class StagedBackbone(BaseBackbone):
                 outs.append(x)
         return tuple(outs)
 
-
-def _init_weights(module: nn.Module) -> None:
-    for m in module.modules():
-        if isinstance(m, nn.Conv2d):
-            nn.init.kaiming_normal_(m.weight, mode='fan_out',
-                                    nonlinearity='relu')
-        elif isinstance(m, nn.BatchNorm2d):
-            nn.init.ones_(m.weight)
-            nn.init.zeros_(m.bias)

@@ -5,7 +5,7 @@ import torch
 from mmengine.model import BaseModule
 
 from mmmultimix import functional as Fm
-from .plan import EMBEDDING, MixPlan
+from .plan import EMBEDDING, MixPlan, PairPlan
 
 __all__ = ['BaseMixer']
 
@@ -93,12 +93,12 @@ class BaseMixer(BaseModule):
                           device=self.sample_device(None)).item()
 
     def pairs(self, m: int, alpha: float, layer: LayerType,
-              device) -> MixPlan:
+              device) -> PairPlan:
         """Mixup of ``m`` pairs with ``λ ~ Beta(α, α)`` at ``layer``."""
         dev = self.sample_device(device)
         lam = Fm.sample_beta(alpha, generator=self.generator, device=dev)
         index = torch.randperm(m, generator=self.generator, device=dev)
-        return MixPlan(layer, lam.to(device), index.to(device))
+        return PairPlan(layer, lam.to(device), index.to(device))
 
     def sample(self, m: int, device=None) -> MixPlan:
         """Samples the plan of a batch of ``m`` examples."""

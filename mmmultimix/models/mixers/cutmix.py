@@ -5,7 +5,7 @@ from mmpretrain.registry import MODELS
 
 from mmmultimix import functional as Fm
 from .base import BaseMixer
-from .plan import MixPlan
+from .plan import PairPlan
 
 __all__ = ['CutMix']
 
@@ -22,12 +22,9 @@ class CutMix(BaseMixer):
 
     def __init__(self, alpha: float = 1.0, init_cfg=None):
         super().__init__(init_cfg)
-        if isinstance(alpha, (tuple, list)):
-            raise TypeError(f'mixer.alpha of CutMix must be a float > 0, got '
-                            f'{alpha!r}')
-        self.alpha = Fm.check_alpha(alpha, 'mixer.alpha')[0]
+        self.alpha = Fm.check_beta_alpha(alpha, 'mixer.alpha')
 
-    def sample(self, m: int, device=None) -> MixPlan:
+    def sample(self, m: int, device=None) -> PairPlan:
         plan = self.pairs(m, self.alpha, 0, device)
         plan.box = Fm.sample_cutmix_box(float(plan.lam), self.generator)
         return plan

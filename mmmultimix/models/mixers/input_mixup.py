@@ -5,7 +5,7 @@ from mmpretrain.registry import MODELS
 
 from mmmultimix import functional as Fm
 from .base import BaseMixer
-from .plan import MixPlan
+from .plan import PairPlan
 
 __all__ = ['InputMixup']
 
@@ -21,12 +21,9 @@ class InputMixup(BaseMixer):
 
     def __init__(self, alpha: float = 1.0, init_cfg=None):
         super().__init__(init_cfg)
-        self.alpha = Fm.check_alpha(alpha, 'mixer.alpha')[0]
-        if isinstance(alpha, (tuple, list)):
-            raise TypeError(f'mixer.alpha of InputMixup must be a float > 0, '
-                            f'got {alpha!r}')
+        self.alpha = Fm.check_beta_alpha(alpha, 'mixer.alpha')
 
-    def sample(self, m: int, device=None) -> MixPlan:
+    def sample(self, m: int, device=None) -> PairPlan:
         return self.pairs(m, self.alpha, 0, device)
 
     def candidate_layers(self) -> Sequence:

@@ -6,7 +6,7 @@ from mmpretrain.registry import MODELS
 
 from mmmultimix import functional as Fm
 from .base import BaseMixer
-from .plan import MixPlan
+from .plan import PairPlan
 
 __all__ = ['ManifoldMixup']
 
@@ -29,10 +29,7 @@ class ManifoldMixup(BaseMixer):
                  layers: Sequence[Union[int, str]] = (0, 1, 2),
                  init_cfg=None):
         super().__init__(init_cfg)
-        if isinstance(alpha, (tuple, list)):
-            raise TypeError(f'mixer.alpha of ManifoldMixup must be a float '
-                            f'> 0, got {alpha!r}')
-        self.alpha = Fm.check_alpha(alpha, 'mixer.alpha')[0]
+        self.alpha = Fm.check_beta_alpha(alpha, 'mixer.alpha')
         if isinstance(layers, (int, str)):
             layers = (layers, )
         if len(layers) == 0:
@@ -40,7 +37,7 @@ class ManifoldMixup(BaseMixer):
         self.layers = tuple(
             self.check_layer(k, 'mixer.layers') for k in layers)
 
-    def sample(self, m: int, device=None) -> MixPlan:
+    def sample(self, m: int, device=None) -> PairPlan:
         k = torch.randint(len(self.layers), (), generator=self.generator,
                           device=self.sample_device(device))
         return self.pairs(m, self.alpha, self.layers[int(k)], device)

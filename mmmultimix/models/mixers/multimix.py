@@ -1,12 +1,12 @@
 """MultiMix (Venkataramanan et al., ICLR 2024), §3.2 and §4.1."""
-from typing import Iterator, Sequence, Tuple, Union
+from typing import Sequence, Tuple, Union
 
 from mmpretrain.registry import MODELS
-from torch import Tensor
 
 from mmmultimix import functional as Fm
 from .base import BaseMixer
-from .plan import EMBEDDING, MixPlan
+from ..utils.dist import world_size
+from .plan import EMBEDDING, DenseMultiMixPlan, MixPlan, MultiMixPlan
 
 __all__ = ['MultiMix']
 
@@ -66,12 +66,10 @@ class MultiMix(BaseMixer):
         self.n = n
         self.alpha = Fm.check_alpha(alpha, 'mixer.alpha')
         self.prob = self.check_prob(prob, 'mixer.prob')
-        if isinstance(input_alpha, (tuple, list)):
-            raise TypeError('mixer.input_alpha must be a float > 0, got '
-                            f'{input_alpha!r}')
-        self.input_alpha = Fm.check_alpha(input_alpha, 'mixer.input_alpha')[0]
+        self.input_alpha = Fm.check_beta_alpha(input_alpha,
+                                               'mixer.input_alpha')
         self.layer = self.check_layer(layer, 'mixer.layer')
-        self.dense = bool(dense)
+        self.dense = Fm.check_bool(dense, 'mixer.dense')
         if attention not in Fm.ATTENTION_MODES:
             raise ValueError(f'mixer.attention must be one of '
                              f'{Fm.ATTENTION_MODES}, got {attention!r}')
@@ -84,7 +82,7 @@ class MultiMix(BaseMixer):
                              f'{layer!r}')
         self.attention = attention
         self.attention_norm = attention_norm
-        self.cross_rank = bool(cross_rank)
+        self.cross_rank = Fm.check_bool(cross_rank, 'mixer.cross_rank')
         if self.cross_rank and self.layer != EMBEDDING:
             raise ValueError("mixer.cross_rank=True mixes final embeddings: "
                              "mixer.layer must be 'embedding', got "
@@ -93,36 +91,14 @@ class MultiMix(BaseMixer):
     def sample(self, m: int, device=None) -> MixPlan:
         if self.prob < 1.0 and self._uniform() >= self.prob:
             return self.pairs(m, self.input_alpha, 0, device)
-        world = self.world_size() if self.cross_rank else 1
+        world = world_size() if self.cross_rank else 1
         if self.dense:
-            return MixPlan(self.layer, None, dense=True,
-                           attention=self.attention,
-                           attention_norm=self.attention_norm,
-                           world=world)
+            return DenseMultiMixPlan(self.layer, self.n, self.alpha,
+                                     self.generator, self.attention,
+                                     self.attention_norm, world)
         lam = Fm.sample_lambda(m * world, self.n, self.alpha, self.generator,
                                self.sample_device(device))
-        return MixPlan(self.layer, lam.to(device), world=world)
-
-    @staticmethod
-    def world_size() -> int:
-        import torch.distributed as dist
-        return dist.get_world_size() if dist.is_available() and \
-            dist.is_initialized() else 1
-
-    def sample_dense(self, r: int, m: int, device=None):
-        """``(r, m, n)`` matrices ``Λ^j`` for a dense plan."""
-        lam = Fm.sample_dense_lambda(r, m, self.n, self.alpha, self.generator,
-                                     self.sample_device(device))
-        return lam.to(device)
-
-    def dense_chunks(self, r: int, m: int, device=None) -> Iterator[Tensor]:
-        """The same ``Λ^j`` as :meth:`sample_dense`, as lazily drawn
-        ``(r, m, n_t)`` chunks of unnormalised columns
-        (:func:`~mmmultimix.functional.dense_lambda_chunks`)."""
-        chunks = Fm.dense_lambda_chunks(r, m, self.n, self.alpha,
-                                        self.generator,
-                                        self.sample_device(device))
-        return (g.to(device) for g in chunks)
+        return MultiMixPlan(self.layer, lam.to(device), world)
 
     def candidate_layers(self) -> Sequence:
         return (self.layer, 0) if self.prob < 1.0 else (self.layer, )

@@ -1,8 +1,12 @@
+from .dist import average_buffers, gather, world_size
 from .heads import affine_classifier
-from .staged import check_staged, forward_stages, num_stages
-from .teacher import ClassifierNet, EMATeacher
+from .predictions import attach_outputs
+from .run_stages import check_staged, forward_stages, num_stages
+from .targets import (check_finite, check_labels, soft_accuracy,
+                      soft_targets)
 
 __all__ = [
     'affine_classifier', 'check_staged', 'forward_stages', 'num_stages',
-    'ClassifierNet', 'EMATeacher'
+    'average_buffers', 'gather', 'world_size', 'check_finite',
+    'soft_accuracy', 'soft_targets', 'check_labels', 'attach_outputs'
 ]

@@ -1,5 +1,5 @@
 """Which heads are affine in their embedding (logit-space interpolation)."""
-from typing import Optional
+from typing import Dict, Optional
 
 import torch.nn as nn
 
@@ -14,15 +14,17 @@ def affine_classifier(head: nn.Module) -> Optional[nn.Linear]:
     ``VisionTransformerClsHead`` (exact classes), and heads that declare
     ``affine_classifier_name`` (our dense head).
     """
-    from mmpretrain.models.heads import (LinearClsHead,
-                                         VisionTransformerClsHead)
     name = getattr(head, 'affine_classifier_name', None)
     if name is None:
-        if type(head) is LinearClsHead:
-            name = 'fc'
-        elif type(head) is VisionTransformerClsHead:
-            name = 'layers.head'
-        else:
-            return None
+        # exact classes only: a subclass may override forward
+        name = _known_affine_heads().get(type(head))
+    if name is None:
+        return None
     module = head.get_submodule(name)
     return module if isinstance(module, nn.Linear) else None
+
+
+def _known_affine_heads() -> Dict[type, str]:
+    from mmpretrain.models.heads import (LinearClsHead,
+                                         VisionTransformerClsHead)
+    return {LinearClsHead: 'fc', VisionTransformerClsHead: 'layers.head'}

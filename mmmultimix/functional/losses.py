@@ -1,0 +1,57 @@
+"""Soft-target cross-entropy, eq. 1, and its weighted form, eq. 15."""
+from typing import Optional
+
+import torch
+from torch import Tensor
+
+__all__ = ['soft_cross_entropy', 'weighted_soft_cross_entropy']
+
+
+def soft_cross_entropy(logits: Tensor, targets: Tensor) -> Tensor:
+    """Per-example cross-entropy ``-Σ_c y_c log p_c`` with ``p =
+    softmax(logits)`` computed in fp32. Shapes ``(..., c)`` -> ``(...)``."""
+    if logits.shape != targets.shape:
+        raise ValueError('logits and targets must have the same shape, got '
+                         f'{tuple(logits.shape)} and {tuple(targets.shape)}')
+    dt = torch.promote_types(logits.dtype, torch.float32)
+    logp = torch.log_softmax(logits.to(dt), dim=-1)
+    return -(targets.to(dt) * logp).sum(dim=-1)
+
+
+def weighted_soft_cross_entropy(logits: Tensor,
+                                targets: Tensor,
+                                weight: Optional[Tensor] = None) -> Tensor:
+    """Weighted cross-entropy, eq. 15 (eq. 1 when ``weight`` is None).
+
+    ``H(Y, P; s) = -1ᵀ(Y ⊙ log P) s / (1ᵀ s)``.
+
+    Args:
+        logits (Tensor): ``(n, c)``, or ``(n, r, c)`` for a dense loss.
+        targets (Tensor): same shape as ``logits``, soft or one-hot.
+        weight (Tensor, optional): ``(n,)`` (or ``(n, r)``) weights ``s ≥ 0``.
+
+    Returns:
+        Tensor: scalar (fp32, or fp64 for fp64 inputs). For ``(n, r, c)`` inputs, eq. 15 is applied at
+        each position ``j`` over the ``n`` examples, then averaged over the
+        positions whose total weight ``1ᵀ s^j`` is positive (a position
+        where all weights are 0 carries no information and is skipped; if
+        all are 0 the loss is 0, with zero gradients).
+    """
+    if logits.dim() not in (2, 3):
+        raise ValueError('logits must have shape (n, c) or (n, r, c), got '
+                         f'{tuple(logits.shape)}')
+    ce = soft_cross_entropy(logits, targets)  # (n,) or (n, r)
+    if weight is None:
+        return ce.mean()
+    if weight.shape != ce.shape:
+        raise ValueError(f'weight must have shape {tuple(ce.shape)}, got '
+                         f'{tuple(weight.shape)}')
+    w = weight.to(ce.dtype)
+    total = w.sum(dim=0)  # () or (r,)
+    ok = total > 0
+    per_pos = (ce * w).sum(dim=0) / torch.where(ok, total,
+                                                torch.ones_like(total))
+    if per_pos.dim() == 0:
+        return torch.where(ok, per_pos, torch.zeros_like(per_pos))
+    count = ok.sum().clamp_min(1)
+    return torch.where(ok, per_pos, torch.zeros_like(per_pos)).sum() / count

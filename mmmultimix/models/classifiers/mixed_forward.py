@@ -1,0 +1,151 @@
+"""The network surgery of mixing: run a :class:`ClassifierNet`-like network
+(the classifier or its teacher) on a batch with a :class:`MixPlan`,
+dispatching on the plan's type. Pure functions of the network; the maths is
+in :mod:`mmmultimix.functional`."""
+from typing import NamedTuple, Optional, Tuple
+
+import torch
+import torch.nn as nn
+from torch import Tensor
+
+from mmmultimix import functional as Fm
+from ..mixers import EMBEDDING, DenseMultiMixPlan, MixPlan
+from ..utils import affine_classifier, forward_stages, num_stages
+from ..utils.dist import gather
+
+__all__ = [
+    'MixedOutput', 'mixed_forward', 'dense_real_logits', 'dense_attention',
+    'at_least_fp32'
+]
+
+
+class MixedOutput(NamedTuple):
+    """Logits of an interpolated batch: ``(n, c)``, or ``(n, r, c)`` dense;
+    ``targets`` alike; ``weights`` ``(n, r)`` for dense (eq. 15), else None;
+    ``mhat`` the dense ``M̂`` ``(r, m, n)`` (shared with the teacher)."""
+    logits: Tensor
+    targets: Tensor
+    weights: Optional[Tensor] = None
+    mhat: Optional[Tensor] = None
+
+
+def at_least_fp32(x: Tensor) -> Tensor:
+    return x.to(torch.promote_types(x.dtype, torch.float32))
+
+
+def mixed_forward(net: nn.Module,
+                  inputs: Tensor,
+                  targets: Tensor,
+                  plan: Optional[MixPlan],
+                  interpolate_logits: bool = True,
+                  dense_loss: bool = False,
+                  mhat: Optional[Tensor] = None) -> MixedOutput:
+    """Logits and targets of ``inputs`` mixed as ``plan`` says (None: no
+    mixing). ``interpolate_logits``: mix the logits of an affine head
+    instead of its embeddings (exact). ``dense_loss``: per-position logits
+    for non-dense plans (Table 9). ``mhat``: the student's ``M̂`` for the
+    teacher of a dense plan."""
+    if isinstance(plan, DenseMultiMixPlan):
+        return _dense(net, inputs, targets, plan, interpolate_logits, mhat)
+    if dense_loss:
+        return _dense_loss(net, inputs, targets, plan)
+    if plan is None:
+        return MixedOutput(net.head(net.extract_feat(inputs)), targets)
+    if plan.layer == EMBEDDING:
+        return _at_embedding(net, inputs, targets, plan, interpolate_logits)
+    feats, mixed_targets = _backbone_mixed_at_layer(net, inputs, targets, plan)
+    if net.neck is not None:
+        feats = net.neck(feats)
+    return MixedOutput(net.head(feats), mixed_targets)
+
+
+def _at_embedding(net, inputs: Tensor, targets: Tensor, plan: MixPlan,
+                  interpolate_logits: bool) -> MixedOutput:
+    head = net.head
+    feats = net.extract_feat(inputs)
+    fc = affine_classifier(head)
+    if fc is not None and interpolate_logits:
+        # mix in fp32 (cheap: m x c) also under autocast
+        logits = at_least_fp32(fc(head.pre_logits(feats)))
+        return MixedOutput(*plan.mix(gather(logits, plan.world),
+                                     gather(targets, plan.world)))
+    mixed, mixed_targets = [], None
+    for f in feats:
+        f_mixed, mixed_targets = plan.mix(f, targets)
+        mixed.append(f_mixed)
+    return MixedOutput(head(tuple(mixed)), mixed_targets)
+
+
+def _backbone_mixed_at_layer(net, inputs: Tensor, targets: Tensor,
+                             plan: MixPlan) -> Tuple[tuple, Tensor]:
+    """Backbone output of a batch mixed at an intermediate layer."""
+    x = forward_stages(net.backbone, inputs, 0, plan.layer)
+    x, mixed_targets = plan.mix(x, targets)
+    if plan.layer == 0:
+        return net.backbone(x), mixed_targets
+    k = num_stages(net.backbone)
+    return (forward_stages(net.backbone, x, plan.layer, k), ), mixed_targets
+
+
+def _dense_loss(net, inputs: Tensor, targets: Tensor,
+                plan: Optional[MixPlan]) -> MixedOutput:
+    """Per-position logits ``(n, r, c)`` for the dense loss of a non-dense
+    plan; every position carries its example's target."""
+    head = net.head
+    if plan is None or plan.layer == EMBEDDING:
+        logits = head.dense_logits(head.dense_map(net.backbone(inputs)))
+        if plan is not None:  # exact: mixing commutes with the 1x1 conv
+            logits, targets = plan.mix(logits, targets)
+    else:
+        feats, targets = _backbone_mixed_at_layer(net, inputs, targets, plan)
+        logits = head.dense_logits(head.dense_map(feats))
+    logits = logits.transpose(1, 2)  # (n, r, c)
+    return MixedOutput(logits,
+                       targets[:, None].expand(-1, logits.shape[1], -1))
+
+
+def dense_real_logits(net, inputs: Tensor) -> Tuple[Tensor, Tensor]:
+    """Feature map ``(m, d, h, w)`` and 1×1-conv logits ``(m, c, r)`` (at
+    least fp32) of the real examples."""
+    fmap = net.head.dense_map(net.backbone(inputs))
+    return fmap, at_least_fp32(net.head.dense_logits(fmap))
+
+
+def dense_attention(head, fmap: Tensor, targets: Tensor,
+                    plan: DenseMultiMixPlan) -> Tensor:
+    """Attention ``(m, r)`` of eq. 10 as the plan asks (CAM uses the head's
+    classifier weight)."""
+    weight = head.fc.weight if plan.attention == 'cam' else None
+    return Fm.spatial_attention(fmap, plan.attention, plan.attention_norm,
+                                weight, targets)
+
+
+def _dense(net, inputs: Tensor, targets: Tensor, plan: DenseMultiMixPlan,
+           interpolate_logits: bool, mhat: Optional[Tensor]) -> MixedOutput:
+    """Dense MultiMix, the reference path (eqs. 10–14): logits and targets
+    ``(n, r, c)``, weights ``s`` ``(n, r)``. With ``interpolate_logits``
+    the 1×1-conv classifier runs on the ``m`` real maps and ``M̂ᵀ`` is
+    applied to the ``m × c × r`` logits (exact); no ``n × r × d`` tensor
+    is formed. ``mhat`` given (the teacher): reuse the student's ``M̂``."""
+    head = net.head
+    fmap = head.dense_map(net.backbone(inputs))
+    m, _, h, w = fmap.shape
+    weights = None
+    world = plan.world
+    if mhat is None:
+        attn = dense_attention(head, fmap, targets, plan)
+        lam = plan.sample_lambda(h * w, m * world, fmap.device)
+        mhat, weights = Fm.dense_mix_weights(gather(attn, world), lam)
+    targets = gather(targets, world)
+    if interpolate_logits:
+        logits = Fm.dense_interpolate(
+            gather(at_least_fp32(head.dense_logits(fmap)), world), mhat)
+    elif world > 1:
+        raise ValueError('mixer.cross_rank needs interpolate_logits=True')
+    else:
+        z = Fm.dense_interpolate(fmap.flatten(2), mhat)  # (n, r, d)
+        n = z.shape[0]
+        mixed = z.transpose(1, 2).reshape(n, -1, h, w)
+        logits = head.dense_logits(mixed).transpose(1, 2)
+    return MixedOutput(logits, Fm.dense_mix_targets(targets, mhat), weights,
+                       mhat)

@@ -1,0 +1,141 @@
+"""Self-distillation (§3.3, eq. 9): the EMA teacher's whole life cycle."""
+from typing import Optional
+
+import torch
+from mmengine.model import ExponentialMovingAverage
+from torch import Tensor
+
+from ..utils.dist import average_buffers
+from .classifier_net import ClassifierNet
+
+__all__ = ['EMATeacher']
+
+_KEYS = ('gamma', 'momentum', 'frozen_teacher')
+
+
+class EMATeacher(ExponentialMovingAverage):
+    """The self-distillation teacher: mmengine's
+    :class:`ExponentialMovingAverage` of the student's
+    :class:`ClassifierNet`, plus what eq. 9 needs around it — parsing
+    ``model.distill``, frozen-teacher loading, the update, the mode the
+    teacher predicts in, the never-updated check and the loss weights
+    ``γ·H(Ỹ, P̃) + (1−γ)·H(P̃′, P̃)``. :class:`EMASelfDistillHook` decides
+    *when* it steps; the classifier only calls it.
+
+    **Momentum convention (stated once for the whole package):** mmengine's,
+    ``teacher = (1 − momentum) · teacher + momentum · student``, i.e.
+    ``momentum = 1 − decay``; ``momentum = 0.001`` is a decay of 0.999
+    (Mean Teacher). Buffers (BN statistics) are copied from the student and,
+    under DDP, averaged over the ranks after every step, so the teacher is
+    identical on every rank. ``steps`` is a buffer, so checkpoints resume
+    the average exactly. The first update copies the student (mmengine's
+    behaviour).
+
+    Args:
+        net (ClassifierNet): the student's network (copied).
+        momentum (float): in ``(0, 1)``. Defaults to 0.001.
+        gamma (float): ``γ`` of eq. 9 in ``[0, 1]``. Defaults to 0.5.
+        frozen_teacher (str, optional): the two-stage variant of A.5: a
+            checkpoint whose ``backbone/neck/head`` weights initialise a
+            teacher that is never updated and predicts in eval mode.
+    """
+
+    def __init__(self,
+                 net: ClassifierNet,
+                 momentum: float = 0.001,
+                 gamma: float = 0.5,
+                 frozen_teacher: Optional[str] = None):
+        super().__init__(net, momentum=momentum, interval=1,
+                         update_buffers=False)
+        self.gamma = gamma
+        self.frozen_path = frozen_teacher
+        self._calls = 0
+
+    @classmethod
+    def from_config(cls, distill: Optional[dict],
+                    net: ClassifierNet) -> Optional['EMATeacher']:
+        """The teacher ``model.distill`` asks for (None without one); every
+        bad value is a ``ValueError`` naming its key and range."""
+        if distill is None:
+            return None
+        distill = dict(distill)
+        unknown = set(distill) - set(_KEYS)
+        if unknown:
+            raise ValueError(f'model.distill has unknown keys {sorted(unknown)}'
+                             f'; valid: {", ".join(map(repr, _KEYS))}')
+        gamma = float(distill.get('gamma', 0.5))
+        if not 0.0 <= gamma <= 1.0:
+            raise ValueError(f'model.distill.gamma must lie in [0, 1], got '
+                             f'{gamma}')
+        momentum = float(distill.get('momentum', 0.001))
+        if not 0.0 < momentum < 1.0:
+            raise ValueError('model.distill.momentum must lie in (0, 1) '
+                             '(mmengine convention: 1 - decay), got '
+                             f'{momentum}')
+        return cls(net, momentum, gamma, distill.get('frozen_teacher'))
+
+    @property
+    def frozen(self) -> bool:
+        return self.frozen_path is not None
+
+    def init_from(self, student: ClassifierNet) -> None:
+        """Starts as a copy of the initialised student, or loads the frozen
+        teacher's checkpoint."""
+        self.module.load_state_dict(student.state_dict())
+        if self.frozen:
+            self.load_frozen(self.frozen_path)
+
+    def load_frozen(self, path: str) -> None:
+        """Loads the student weights (``backbone/neck/head``) of one of our
+        classification checkpoints, strictly."""
+        from mmengine.runner.checkpoint import _load_checkpoint
+        ckpt = _load_checkpoint(path, map_location='cpu')
+        state = ckpt.get('state_dict', ckpt)
+        state = {
+            k: v
+            for k, v in state.items()
+            if k.split('.', 1)[0] in ('backbone', 'neck', 'head')
+        }
+        self.module.load_state_dict(state, strict=True)
+
+    @torch.no_grad()
+    def step(self, student: ClassifierNet,
+             momentum: Optional[float] = None) -> None:
+        """One EMA step towards the student (no-op when frozen). Parameters
+        are identical on every rank (DDP); BN statistics are per rank
+        (mmengine does not broadcast buffers): the teacher takes their
+        mean."""
+        if self.frozen:
+            return
+        if momentum is not None:
+            self.momentum = float(momentum)
+        self.update_parameters(student)
+        average_buffers(self.module)
+
+    def net(self, training: bool) -> ClassifierNet:
+        """The teacher network in the mode it predicts in: an EMA teacher
+        uses batch statistics in training (Mean Teacher / BYOL), a frozen
+        teacher predicts in eval mode. Fails fast when an EMA teacher is
+        never updated (no hook)."""
+        if training and not self.frozen:
+            self._calls += 1
+            if self._calls > 2 and int(self.steps) == 0:
+                raise RuntimeError(
+                    'model.distill is set but the EMA teacher is never '
+                    "updated: add custom_hooks=[dict(type='EMASelfDistillHook'"
+                    ')] to the config (or call model.update_teacher() after '
+                    'each step)')
+        self.module.train(training and not self.frozen)
+        return self.module
+
+    @staticmethod
+    def probs(logits: Tensor) -> Tensor:
+        """``P̃′``: softmax of the (interpolated) teacher logits, in fp32."""
+        return torch.softmax(
+            logits.to(torch.promote_types(logits.dtype, torch.float32)), -1)
+
+    def combine(self, cls: Tensor, distill: Tensor) -> dict:
+        """Eq. 9's terms, weighted: ``loss_cls`` = ``γ·H(Ỹ, P̃)``,
+        ``loss_distill`` = ``(1−γ)·H(P̃′, P̃)``."""
+        return dict(loss_cls=self.gamma * cls,
+                    loss_distill=(1 - self.gamma) * distill)
