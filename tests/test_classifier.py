@@ -1,5 +1,6 @@
 """MultiMixClassifier and the mixers on real mmpretrain modules."""
 import copy
+import os.path as osp
 
 import pytest
 import torch
@@ -9,6 +10,8 @@ from mmpretrain.structures import DataSample
 import mmmultimix  # noqa: F401
 from mmmultimix import functional as Fm
 from mmmultimix.models import MultiMixPlan, PairPlan
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def _samples(labels):
@@ -258,3 +261,47 @@ def test_dense_loss_r1_equals_standard_loss():
     b = _model(**kw)
     x, s = torch.randn(3, 3, 16, 16), _samples([0, 4, 2])
     torch.testing.assert_close(a.loss(x, s)['loss'], b.loss(x, s)['loss'])
+
+
+def test_alignmixup_r18_layout_matches_its_forward():
+    """PreActResNet(stem_norm=True, identity_from='activation',
+    final_norm=False) is AlignMixup's ResNet18(): conv-BN-ReLU stem, every
+    block ``conv2(relu(bn2(conv1(a)))) + shortcut(a)`` with ``a =
+    relu(bn1(x))`` (an identity shortcut is ``a``), no final BN-ReLU."""
+    import torch.nn.functional as F
+    bb = MODELS.build(dict(type='PreActResNet', depth=18, base_channels=8,
+                           stem_norm=True, identity_from='activation',
+                           final_norm=False))
+    bb.init_weights()
+    bb.eval()
+    x = torch.randn(2, 3, 16, 16)
+
+    def reference(x):
+        conv, bn = bb.stem[0], bb.stem[1]
+        out = F.relu(bn(conv(x)))
+        for stage in bb.stages:
+            for blk in stage:
+                a = F.relu(blk.bn1(out))
+                sc = blk.shortcut(a) if blk.shortcut is not None else a
+                out = blk.conv2(F.relu(blk.bn2(blk.conv1(a)))) + sc
+        return out
+
+    with torch.no_grad():
+        emb = bb(x)[0]
+        torch.testing.assert_close(emb, reference(x))
+    assert emb.min() < 0  # no final ReLU: embeddings can be negative
+    he = MODELS.build(dict(type='PreActResNet', depth=18, base_channels=8))
+    he.eval()
+    with torch.no_grad():
+        assert he(x)[0].min() >= 0  # He et al.'s layout ends in BN-ReLU
+
+
+def test_paper_r18_configs_use_alignmixups_layout():
+    from mmengine.config import Config
+    for name in ('r18_cifar10_baseline', 'r18_cifar100_dense',
+                 'r18_tinyimagenet_distil'):
+        cfg = Config.fromfile(osp.join(ROOT, 'configs', 'multimix',
+                                       name + '.py'))
+        bb = cfg.model.backbone
+        assert (bb.stem_norm, bb.identity_from, bb.final_norm) == \
+            (True, 'activation', False), name

@@ -65,6 +65,8 @@ def test_config_trains_two_iters(path, fake_roots, no_cifar_md5, tmp_path):
         assert cfg.model.mixer.type in ('MultiMix', 'InputMixup',
                                         'ManifoldMixup', 'CutMix')
         if name.endswith('_multimix.py'):
+            # input-mixup half: Beta(2, 2), AlignMixup's alpha (issue 17)
+            assert cfg.model.mixer.input_alpha == 2.0
             assert cfg.model.mixer.n == 1000
             assert tuple(cfg.model.mixer.alpha) == (0.5, 2.0)
             assert cfg.model.mixer.prob == 0.5

@@ -15,7 +15,8 @@ def _samples(labels):
     return [DataSample().set_gt_label(int(y)) for y in labels]
 
 
-def _model(attention='gap', norm='l1relu', dense_size=None, n=40, **kw):
+def _model(attention='gap', norm='l1relu', dense_size=None, n=40,
+           attention_grad=False, **kw):
     torch.manual_seed(0)
     return MODELS.build(
         dict(type='MultiMixClassifier',
@@ -24,11 +25,13 @@ def _model(attention='gap', norm='l1relu', dense_size=None, n=40, **kw):
              head=dict(type='DenseLinearClsHead', num_classes=5,
                        in_channels=64, dense_size=dense_size),
              mixer=dict(type='MultiMix', n=n, prob=1.0, dense=True,
-                        attention=attention, attention_norm=norm),
+                        attention=attention, attention_norm=norm,
+                        attention_grad=attention_grad),
              **kw))
 
 
-def loop_dense_loss(fmap, Y, W, b, attn_mode, norm, lam):
+def loop_dense_loss(fmap, Y, W, b, attn_mode, norm, lam,
+                    attention_grad=True):
     """Eqs. 10-15 with explicit loops over positions j and tuples k."""
     m, d, h, w = fmap.shape
     r = h * w
@@ -45,6 +48,8 @@ def loop_dense_loss(fmap, Y, W, b, attn_mode, norm, lam):
         else:
             p = torch.relu(sc)
             a[i] = p / p.sum() if p.sum() > 0 else 1.0 / r
+    if not attention_grad:  # the attention as a constant weighting
+        a = a.detach()
     total = 0.0
     count = 0
     for j in range(r):
@@ -65,9 +70,14 @@ def loop_dense_loss(fmap, Y, W, b, attn_mode, norm, lam):
 @pytest.mark.parametrize('attention', ['gap', 'cam', 'uniform'])
 @pytest.mark.parametrize('norm', ['l1relu', 'softmax'])
 @pytest.mark.parametrize('interpolate_logits', [True, False])
-def test_dense_classifier_matches_loops(attention, norm, interpolate_logits):
+@pytest.mark.parametrize('attention_grad', [True, False])
+def test_dense_classifier_matches_loops(attention, norm, interpolate_logits,
+                                        attention_grad):
+    if not attention_grad and attention == 'uniform':
+        pytest.skip('uniform attention has no gradient either way')
     model = _model(attention, norm, dense_size=2,
-                   interpolate_logits=interpolate_logits).double()
+                   interpolate_logits=interpolate_logits,
+                   attention_grad=attention_grad).double()
     model.train()
     model.mixer.generator = torch.Generator().manual_seed(1)
     x = torch.randn(4, 3, 16, 16, dtype=torch.float64)
@@ -83,7 +93,8 @@ def test_dense_classifier_matches_loops(attention, norm, interpolate_logits):
     fmap = ref_model.head.dense_map(ref_model.backbone(x))
     Y = torch.nn.functional.one_hot(labels, 5).double()
     ref = loop_dense_loss(fmap, Y, ref_model.head.fc.weight,
-                          ref_model.head.fc.bias, attention, norm, lam)
+                          ref_model.head.fc.bias, attention, norm, lam,
+                          attention_grad)
     ref_grads = torch.autograd.grad(ref, list(ref_model.parameters()),
                                     allow_unused=True)
     torch.testing.assert_close(loss, ref, rtol=1e-5, atol=1e-7)
@@ -197,9 +208,11 @@ def test_dense_head_on_vector_features_raises():
 
 
 @pytest.mark.parametrize('distill', [False, True])
-def test_fused_dense_path_matches_unfused_path(distill):
+@pytest.mark.parametrize('attention_grad', [False, True])
+def test_fused_dense_path_matches_unfused_path(distill, attention_grad):
     kw = dict(distill=dict(gamma=0.3, momentum=0.1)) if distill else {}
     fused = _model('gap', 'l1relu', dense_size=2, n=30,
+                   attention_grad=attention_grad,
                    loss=dict(type='WeightedSoftCrossEntropyLoss',
                              loss_weight=2.0),
                    dense_mix_loss=dict(type='DenseMultiMixLoss',
@@ -245,3 +258,22 @@ def test_fused_dense_path_matches_unfused_path(distill):
     half = fused.loss(x, copy.deepcopy(samples))
     key = 'loss_cls' if distill else 'loss'
     torch.testing.assert_close(2 * half[key], lf[key])
+
+
+def test_attention_gradient_is_off_by_default():
+    """Default: the backbone gradient is the one with a detached attention,
+    and it differs from the one through the attention."""
+    x = torch.randn(4, 3, 16, 16)
+    samples = _samples([0, 2, 4, 2])
+    grads = {}
+    for flag in (False, True):
+        model = _model('gap', 'softmax', dense_size=2,
+                       **({} if not flag else dict(attention_grad=True)))
+        model.train()
+        model.mixer.generator = torch.Generator().manual_seed(5)
+        loss = model.loss(x, copy.deepcopy(samples))['loss']
+        grads[flag] = torch.autograd.grad(
+            loss, model.backbone.stages[0][0].conv1.weight)[0]
+    default = _model('gap', 'softmax', dense_size=2)
+    assert default.mixer.attention_grad is False
+    assert not torch.allclose(grads[False], grads[True])

@@ -19,7 +19,7 @@ def _samples(labels):
 
 
 def _model(mixer=dict(type='MultiMix', n=30, prob=1.0), gamma=0.5,
-           momentum=0.1, dense=False):
+           momentum=0.1, dense=False, **distill):
     torch.manual_seed(0)
     head = dict(type='LinearClsHead', num_classes=5, in_channels=64)
     neck = dict(type='GlobalAveragePooling')
@@ -31,7 +31,7 @@ def _model(mixer=dict(type='MultiMix', n=30, prob=1.0), gamma=0.5,
         dict(type='MultiMixClassifier',
              backbone=dict(type='WideResNet', depth=10, widen_factor=1),
              neck=neck, head=head, mixer=mixer,
-             distill=dict(gamma=gamma, momentum=momentum)))
+             distill=dict(gamma=gamma, momentum=momentum, **distill)))
     model.init_weights()
     return model
 
@@ -42,7 +42,7 @@ def _student_params(model):
 
 
 def test_teacher_is_hand_computed_ema_and_gets_no_gradient():
-    model = _model(momentum=0.1)
+    model = _model(momentum=0.1, teacher_stats='student')
     opt = torch.optim.SGD([p for n, p in model.named_parameters()
                            if p.requires_grad], lr=0.5)
     x = torch.randn(2, 6, 3, 8, 8)  # two views
@@ -70,6 +70,34 @@ def test_teacher_is_hand_computed_ema_and_gets_no_gradient():
     for (n, b), (_, bs) in zip(model.teacher.module.named_buffers(),
                                model._student_net().named_buffers()):
         assert torch.equal(b, bs), n  # BN statistics copied from student
+
+
+def test_teacher_keeps_its_own_bn_statistics_by_default():
+    """Default teacher_stats='own': after a step the teacher's BN running
+    statistics are those its own training-mode forward pass tracked (EMA
+    weights with statistics of those weights), not the student's."""
+    import copy
+    model = _model(momentum=0.1)
+    model.train()
+    assert model.teacher.teacher_stats == 'own'
+    x = torch.randn(2, 6, 3, 8, 8)
+    samples = _samples([0, 1, 2, 3, 4, 0])
+    model.loss(x, samples)  # warm-up: the teacher runs once
+    model.update_teacher()
+    ref = copy.deepcopy(model.teacher.module).train()
+    with torch.no_grad():
+        ref(x[1])  # the teacher's forward on its view, in training mode
+    sum(model.loss(x, samples).values()).backward()
+    model.update_teacher()
+    t_bufs = dict(model.teacher.module.named_buffers())
+    s_bufs = dict(model._student_net().named_buffers())
+    checked = 0
+    for name, b in ref.named_buffers():
+        if b.is_floating_point():
+            torch.testing.assert_close(t_bufs[name], b)
+            assert not torch.equal(t_bufs[name], s_bufs[name]), name
+            checked += 1
+    assert checked >= 4
 
 
 @pytest.mark.parametrize('gamma', [0.0, 0.5, 1.0])
@@ -149,6 +177,7 @@ def test_missing_hook_fails_fast():
     (dict(momentum=1.0), 'model.distill.momentum'),
     (dict(momentum=0.0), 'model.distill.momentum'),
     (dict(gama=0.5), 'unknown keys'),
+    (dict(teacher_stats='ema'), 'model.distill.teacher_stats'),
 ])
 def test_bad_distill_config(distill, match):
     with pytest.raises(ValueError, match=match):

@@ -184,3 +184,20 @@ def test_bf16_autocast_cpu_stays_finite_for_20_iterations(variant):
         model.update_teacher()
     for p in model.parameters():
         assert torch.isfinite(p).all()
+
+
+def test_batch_note_says_when_the_total_batch_differs():
+    import os.path as osp
+
+    from mmengine.config import Config
+
+    from mmmultimix.engine import batch_note
+    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    cfg = Config.fromfile(osp.join(root, 'configs', 'multimix',
+                                   'r50_imagenet_multimix.py'))
+    note = batch_note(cfg, world_size=8)
+    assert 'total batch 128 x 8 GPU(s) = 1024 differs from the 4096' in note
+    assert 'lr 0.1' in note and 'would scale it to 0.025' in note
+    cfg.auto_scale_lr.enable = True
+    assert 'scales it to 0.025' in batch_note(cfg, world_size=8)
+    assert batch_note(cfg, world_size=32) is None

@@ -116,6 +116,10 @@ def main():
     from mmmultimix.engine import build_runner, guard_work_dir
     guard_work_dir(cfg.work_dir, resume=bool(cfg.get('resume')),
                    overwrite=args.overwrite)
+    from mmmultimix.engine.batch_scale import batch_note
+    note = batch_note(cfg)
+    if note and int(os.environ.get('RANK', '0')) == 0:
+        print(f'mmmultimix: {note}', flush=True)
     runner = build_runner(cfg)
     runner.train()
 

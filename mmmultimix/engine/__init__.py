@@ -1,5 +1,6 @@
 """Engine components (hooks, launch helpers)."""
 from .autocast import AutocastOptimWrapper
+from .batch_scale import batch_note
 from .distributed import (DeviceAgnosticDDP, build_runner, default_work_dir,
                           setup_distributed)
 from .hooks import EMASelfDistillHook, RNGStateHook, SafeCheckpointHook
@@ -14,5 +15,5 @@ __all__ = [
     'EMASelfDistillHook', 'RNGStateHook', 'SafeCheckpointHook',
     'StudentTeacherValLoop', 'StrictPretrainedInit', 'build_runner',
     'default_work_dir', 'CheckpointMismatchError', 'load_test_checkpoint',
-    'guard_work_dir', 'previous_checkpoints', 'MultiMixRunner'
+    'guard_work_dir', 'previous_checkpoints', 'MultiMixRunner', 'batch_note'
 ]

@@ -36,7 +36,7 @@ DENSE_HEAD = dict(type='DenseLinearClsHead')
 
 def _mixer(**kw):
     base = dict(type='MultiMix', n=1000, alpha=(0.5, 2.0), prob=0.5,
-                input_alpha=1.0, layer='embedding')
+                input_alpha=2.0, layer='embedding')
     base.update(kw)
     return base
 

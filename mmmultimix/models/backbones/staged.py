@@ -50,22 +50,26 @@ class StagedBackbone(BaseBackbone):
         self.num_stages = num_stages
 
     def _build(self, stem: nn.Module, widths: Sequence[int],
-               blocks: Sequence[int], stem_channels: int,
-               norm_cfg: dict) -> None:
+               blocks: Sequence[int], stem_channels: int, norm_cfg: dict,
+               final_norm: bool = True,
+               identity_from: str = 'input') -> None:
         """Pre-activation stages (the first block of every stage but the
-        first downsamples by 2) and the final BN + ReLU."""
+        first downsamples by 2) and, with ``final_norm``, a final BN + ReLU
+        (else the last stage's output is the embedding map)."""
         self.stem = stem
         stages, c_in = [], stem_channels
         for i, (c_out, num) in enumerate(zip(widths, blocks)):
             layers = []
             for b in range(num):
                 stride = 2 if (i > 0 and b == 0) else 1
-                layers.append(PreActBlock(c_in, c_out, stride, norm_cfg))
+                layers.append(PreActBlock(c_in, c_out, stride, norm_cfg,
+                                          identity_from))
                 c_in = c_out
             stages.append(nn.Sequential(*layers))
         self.stages = nn.ModuleList(stages)
         self.final = nn.Sequential(build_norm_layer(norm_cfg, c_in)[1],
-                                   nn.ReLU())
+                                   nn.ReLU()) if final_norm else \
+            nn.Identity()
         self.out_channels = c_in
 
     def _stage(self, k: int, x: Tensor) -> Tensor:

@@ -114,10 +114,12 @@ def dense_real_logits(net, inputs: Tensor) -> Tuple[Tensor, Tensor]:
 def dense_attention(head, fmap: Tensor, targets: Tensor,
                     plan: DenseMultiMixPlan) -> Tensor:
     """Attention ``(m, r)`` of eq. 10 as the plan asks (CAM uses the head's
-    classifier weight)."""
+    classifier weight); a constant (no gradient) unless
+    ``plan.attention_grad``."""
     weight = head.fc.weight if plan.attention == 'cam' else None
-    return Fm.spatial_attention(fmap, plan.attention, plan.attention_norm,
+    attn = Fm.spatial_attention(fmap, plan.attention, plan.attention_norm,
                                 weight, targets)
+    return attn if plan.attention_grad else attn.detach()
 
 
 def _dense(net, inputs: Tensor, targets: Tensor, plan: DenseMultiMixPlan,

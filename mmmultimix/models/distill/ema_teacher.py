@@ -10,7 +10,8 @@ from .classifier_net import ClassifierNet
 
 __all__ = ['EMATeacher']
 
-_KEYS = ('gamma', 'momentum', 'frozen_teacher')
+_KEYS = ('gamma', 'momentum', 'frozen_teacher', 'teacher_stats')
+STATS = ('own', 'student')
 
 
 class EMATeacher(ExponentialMovingAverage):
@@ -25,11 +26,14 @@ class EMATeacher(ExponentialMovingAverage):
     **Momentum convention (stated once for the whole package):** mmengine's,
     ``teacher = (1 − momentum) · teacher + momentum · student``, i.e.
     ``momentum = 1 − decay``; ``momentum = 0.001`` is a decay of 0.999
-    (Mean Teacher). Buffers (BN statistics) are copied from the student and,
-    under DDP, averaged over the ranks after every step, so the teacher is
-    identical on every rank. ``steps`` is a buffer, so checkpoints resume
-    the average exactly. The first update copies the student (mmengine's
-    behaviour).
+    (Mean Teacher). The EMA covers the parameters; the BN statistics
+    (``teacher_stats``) are by default the teacher's own: its BN layers track
+    the statistics of its activations during its training-mode forward
+    passes (as Mean Teacher), so the exported teacher pairs EMA weights with
+    statistics of those weights. Under DDP they are averaged over the ranks
+    after every step, so the teacher is identical on every rank. ``steps``
+    is a buffer, so checkpoints resume the average exactly. The first update
+    copies the student's parameters (mmengine's behaviour).
 
     Args:
         net (ClassifierNet): the student's network (copied).
@@ -38,15 +42,23 @@ class EMATeacher(ExponentialMovingAverage):
         frozen_teacher (str, optional): the two-stage variant of A.5: a
             checkpoint whose ``backbone/neck/head`` weights initialise a
             teacher that is never updated and predicts in eval mode.
+        teacher_stats (str): ``'own'`` (default, above) or ``'student'``
+            (copies of the student's statistics after every step: EMA
+            weights with the student's statistics; before issue 17).
     """
 
     def __init__(self,
                  net: ClassifierNet,
                  momentum: float = 0.001,
                  gamma: float = 0.5,
-                 frozen_teacher: Optional[str] = None):
+                 frozen_teacher: Optional[str] = None,
+                 teacher_stats: str = 'own'):
         super().__init__(net, momentum=momentum, interval=1,
                          update_buffers=False)
+        if teacher_stats not in STATS:
+            raise ValueError(f'model.distill.teacher_stats must be one of '
+                             f'{STATS}, got {teacher_stats!r}')
+        self.teacher_stats = teacher_stats
         self.gamma = gamma
         self.frozen_path = frozen_teacher
         self._calls = 0
@@ -72,7 +84,8 @@ class EMATeacher(ExponentialMovingAverage):
             raise ValueError('model.distill.momentum must lie in (0, 1) '
                              '(mmengine convention: 1 - decay), got '
                              f'{momentum}')
-        return cls(net, momentum, gamma, distill.get('frozen_teacher'))
+        return cls(net, momentum, gamma, distill.get('frozen_teacher'),
+                   distill.get('teacher_stats', 'own'))
 
     @property
     def frozen(self) -> bool:
@@ -109,7 +122,12 @@ class EMATeacher(ExponentialMovingAverage):
             return
         if momentum is not None:
             self.momentum = float(momentum)
-        self.update_parameters(student)
+        own = [b.clone() for b in self.module.buffers()] \
+            if self.teacher_stats == 'own' else None
+        self.update_parameters(student)  # copies the student's buffers
+        if own is not None:
+            for buf, kept in zip(self.module.buffers(), own):
+                buf.copy_(kept)
         average_buffers(self.module)
 
     def net(self, training: bool) -> ClassifierNet:

@@ -41,6 +41,12 @@ class MultiMix(BaseMixer):
             ``'cam'`` (``u = W y``) or ``'uniform'``.
         attention_norm (str): ``h`` of eq. 10: ``'l1relu'`` (default) or
             ``'softmax'``.
+        attention_grad (bool): let the loss send gradient into the network
+            through the attention ``a = h(zᵀu)`` (via the mixed logits, the
+            weights ``s`` and the mixed targets). Defaults to False: the
+            attention is a constant weighting (stop-gradient), as its use
+            in the paper; with the gradient, GAP + softmax does not train
+            (docs/where-the-paper-is-silent.md).
         cross_rank (bool): beyond the paper: under DDP, interpolate over the
             global batch — each rank draws its ``n`` tuples of length
             ``m × world_size`` and mixes logits (and targets, attention)
@@ -58,6 +64,7 @@ class MultiMix(BaseMixer):
                  dense: bool = False,
                  attention: str = 'gap',
                  attention_norm: str = 'l1relu',
+                 attention_grad: bool = False,
                  cross_rank: bool = False,
                  init_cfg=None):
         super().__init__(init_cfg)
@@ -82,6 +89,8 @@ class MultiMix(BaseMixer):
                              f'{layer!r}')
         self.attention = attention
         self.attention_norm = attention_norm
+        self.attention_grad = Fm.check_bool(attention_grad,
+                                            'mixer.attention_grad')
         self.cross_rank = Fm.check_bool(cross_rank, 'mixer.cross_rank')
         if self.cross_rank and self.layer != EMBEDDING:
             raise ValueError("mixer.cross_rank=True mixes final embeddings: "
@@ -95,7 +104,8 @@ class MultiMix(BaseMixer):
         if self.dense:
             return DenseMultiMixPlan(self.layer, self.n, self.alpha,
                                      self.generator, self.attention,
-                                     self.attention_norm, world)
+                                     self.attention_norm, world,
+                                     self.attention_grad)
         lam = Fm.sample_lambda(m * world, self.n, self.alpha, self.generator,
                                self.sample_device(device))
         return MultiMixPlan(self.layer, lam.to(device), world)

@@ -86,6 +86,8 @@ class DenseMultiMixPlan(MixPlan):
         attention (str): vector ``u`` of eq. 10.
         attention_norm (str): non-linearity ``h`` of eq. 10.
         world (int): ranks interpolated together (cross-rank MultiMix).
+        attention_grad (bool): gradient flows through the attention (else
+            it is a constant weighting).
     """
     n: int = 1000
     alpha: Fm.AlphaType = (0.5, 2.0)
@@ -93,6 +95,7 @@ class DenseMultiMixPlan(MixPlan):
     attention: str = 'gap'
     attention_norm: str = 'l1relu'
     world: int = 1
+    attention_grad: bool = False
 
     def _device(self, device):
         return device if self.generator is None else self.generator.device
