@@ -73,8 +73,6 @@ def loop_dense_loss(fmap, Y, W, b, attn_mode, norm, lam,
 @pytest.mark.parametrize('attention_grad', [True, False])
 def test_dense_classifier_matches_loops(attention, norm, interpolate_logits,
                                         attention_grad):
-    if not attention_grad and attention == 'uniform':
-        pytest.skip('uniform attention has no gradient either way')
     model = _model(attention, norm, dense_size=2,
                    interpolate_logits=interpolate_logits,
                    attention_grad=attention_grad).double()

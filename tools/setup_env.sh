@@ -18,7 +18,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${ROOT}/.venv"
 CACHE="${MMMULTIMIX_CACHE:-${HOME}/.cache/mmmultimix}"
 PYTHON="${PYTHON:-python3}"
-STAMP_CONTENT="torch==2.14.1 torchvision==0.29.1 mmengine==0.10.7 mmcv==2.1.0 mmpretrain==1.2.0 mmdet==3.3.0 v3"
+STAMP_CONTENT="torch==2.14.1 torchvision==0.29.1 mmengine==0.10.7 mmcv==2.1.0 mmpretrain==1.2.0 mmdet==3.3.0 v4"
 STAMP="${VENV}/.mmmultimix-env"
 
 log() { echo "[setup_env] $*" >&2; }
@@ -107,7 +107,7 @@ log "installing mmcv from ${WHEEL_DIR}"
 
 log "installing mmpretrain, mmdet and tools"
 "${PIP[@]}" install -q -c "${CONSTRAINTS}" mmpretrain==1.2.0 mmdet==3.3.0 \
-  scikit-learn pytest matplotlib pycocotools umap-learn
+  scikit-learn pytest pytest-xdist matplotlib pycocotools umap-learn
 
 log "installing mmmultimix (editable)"
 "${PIP[@]}" install -q -c "${CONSTRAINTS}" --no-deps --no-build-isolation -e "${ROOT}"
