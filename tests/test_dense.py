@@ -205,10 +205,11 @@ def test_dense_head_on_vector_features_raises():
         head.dense_map((torch.randn(2, 6), ))
 
 
-@pytest.mark.parametrize('distill', [False, True])
+@pytest.mark.parametrize('distill', [False, 'logits', 'probs'])
 @pytest.mark.parametrize('attention_grad', [False, True])
 def test_fused_dense_path_matches_unfused_path(distill, attention_grad):
-    kw = dict(distill=dict(gamma=0.3, momentum=0.1)) if distill else {}
+    kw = dict(distill=dict(gamma=0.3, momentum=0.1,
+                           teacher_target=distill)) if distill else {}
     fused = _model('gap', 'l1relu', dense_size=2, n=30,
                    attention_grad=attention_grad,
                    loss=dict(type='WeightedSoftCrossEntropyLoss',

@@ -101,8 +101,9 @@ def test_teacher_keeps_its_own_bn_statistics_by_default():
 
 
 @pytest.mark.parametrize('gamma', [0.0, 0.5, 1.0])
-def test_loss_is_eq9_with_same_lambda(gamma):
-    model = _model(gamma=gamma)
+@pytest.mark.parametrize('target', ['logits', 'probs'])
+def test_loss_is_eq9_with_same_lambda(gamma, target):
+    model = _model(gamma=gamma, teacher_target=target)
     with torch.no_grad():  # make the teacher differ from the student
         for p in model.teacher.module.parameters():
             p.add_(0.05 * torch.randn_like(p))
@@ -118,8 +119,11 @@ def test_loss_is_eq9_with_same_lambda(gamma):
     s_logits = lam.t() @ model.head.fc(model.extract_feat(x[0])[-1])
     tnet = model.teacher.module
     with torch.no_grad():
-        t_logits = lam.t() @ tnet.head.fc(tnet.extract_feat(x[1])[-1])
-    p_t = torch.softmax(t_logits, 1)
+        t_real = tnet.head.fc(tnet.extract_feat(x[1])[-1])
+    if target == 'logits':  # eq. 9 as written: softmax of mixed logits
+        p_t = torch.softmax(lam.t() @ t_real, 1)
+    else:  # mixed teacher probabilities
+        p_t = lam.t() @ torch.softmax(t_real, 1)
     logp = torch.log_softmax(s_logits, 1)
     h_y = -((lam.t() @ y) * logp).sum(1).mean()
     h_t = -(p_t * logp).sum(1).mean()
@@ -178,6 +182,7 @@ def test_missing_hook_fails_fast():
     (dict(momentum=0.0), 'model.distill.momentum'),
     (dict(gama=0.5), 'unknown keys'),
     (dict(teacher_stats='ema'), 'model.distill.teacher_stats'),
+    (dict(teacher_target='soft'), 'model.distill.teacher_target'),
 ])
 def test_bad_distill_config(distill, match):
     with pytest.raises(ValueError, match=match):

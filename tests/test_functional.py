@@ -344,7 +344,7 @@ def test_dense_interpolate_on_logits_equals_conv_of_mixed_feats():
 
 
 # -------------------------------------------------------------------- losses
-def _unfused_dense_loss(L, a, Y, lam, teacher=None):
+def _unfused_dense_loss(L, a, Y, lam, teacher=None, teacher_probs=False):
     mhat, s = Fm.dense_mix_weights(a, lam)
     logits = Fm.dense_interpolate(L, mhat)
     cls = Fm.weighted_soft_cross_entropy(
@@ -352,11 +352,14 @@ def _unfused_dense_loss(L, a, Y, lam, teacher=None):
     if teacher is None:
         return cls, None
     with torch.no_grad():
-        pt = torch.softmax(Fm.dense_interpolate(teacher, mhat), -1)
+        if teacher_probs:  # interpolated teacher probabilities
+            pt = Fm.dense_interpolate(torch.softmax(teacher, 1), mhat)
+        else:  # softmax of interpolated teacher logits (eq. 9)
+            pt = torch.softmax(Fm.dense_interpolate(teacher, mhat), -1)
     return cls, Fm.weighted_soft_cross_entropy(logits, pt, s)
 
 
-@pytest.mark.parametrize('teacher', [False, True])
+@pytest.mark.parametrize('teacher', [False, True, 'probs'])
 @pytest.mark.parametrize('chunk', [1, 7, 40])
 def test_fused_dense_loss_matches_unfused(teacher, chunk):
     g = _gen(21)
@@ -375,9 +378,11 @@ def test_fused_dense_loss_matches_unfused(teacher, chunk):
     scaled = lam * torch.rand(r, 1, n, dtype=torch.float64, generator=g).add(
         0.5)
     out = Fm.dense_multimix_loss(L, a, Y, torch.split(scaled, chunk, dim=2),
-                                 T if teacher else None)
+                                 T if teacher else None,
+                                 teacher_probs=teacher == 'probs')
     ref_cls, ref_dist = _unfused_dense_loss(L, a, Y, lam,
-                                            T if teacher else None)
+                                            T if teacher else None,
+                                            teacher == 'probs')
     torch.testing.assert_close(out.cls, ref_cls)
     assert (out.distill is None) == (not teacher)
     total, ref_total = 0.7 * out.cls, 0.7 * ref_cls

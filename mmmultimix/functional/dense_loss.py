@@ -64,14 +64,14 @@ class _DenseMultiMixLoss(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, logits, attn, targets, teacher, chunks):
+    def forward(ctx, logits, attn, targets, teacher, chunks, teacher_probs):
         # fp32 (fp64) throughout, also under autocast
         with torch.autocast(logits.device.type, enabled=False):
             return _DenseMultiMixLoss._forward(ctx, logits, attn, targets,
-                                               teacher, chunks)
+                                               teacher, chunks, teacher_probs)
 
     @staticmethod
-    def _forward(ctx, logits, attn, targets, teacher, chunks):
+    def _forward(ctx, logits, attn, targets, teacher, chunks, teacher_probs):
         dt = torch.promote_types(logits.dtype, torch.float32)
         m, c, r = logits.shape
         need_grad = ctx.needs_input_grad[0] or ctx.needs_input_grad[1]
@@ -81,6 +81,8 @@ class _DenseMultiMixLoss(torch.autograd.Function):
         a = attn.detach().to(dt).t().unsqueeze(2)  # (r, m, 1)
         Y = targets.to(dt).unsqueeze(0).expand(r, m, c)
         T = teacher.detach().to(dt).permute(2, 0, 1) if tdist else L[..., :0]
+        if teacher_probs:  # P̃' = the interpolated teacher probabilities
+            T = torch.softmax(T, dim=2)
         A = torch.cat([a * L, a * Y, a * T, a, torch.ones_like(a)], dim=2)
         S = A.new_zeros(r)  # Σ_k s_k per position
         tot_y = A.new_zeros(r)  # Σ_k s_k ℓ_k (targets)
@@ -110,7 +112,8 @@ class _DenseMultiMixLoss(torch.autograd.Function):
             n_ok += ok.sum()
             n_chunks += 1
             if tdist:
-                pt = torch.softmax(acols.get(N, 'aT') * inv_t3, dim=2)
+                pt = acols.get(N, 'aT') * inv_t3
+                pt = pt if teacher_probs else torch.softmax(pt, dim=2)
                 ld = -(pt * logp).sum(2)
                 tot_d += (s * ld).sum(1)
             if not need_grad:
@@ -169,7 +172,7 @@ class _DenseMultiMixLoss(torch.autograd.Function):
         if ctx.tdist and g_dist is not None:
             d_logits = d_logits + g_dist * saved[2]
             d_attn = d_attn + g_dist * saved[3]
-        return d_logits, d_attn, None, None, None
+        return d_logits, d_attn, None, None, None, None
 
 
 
@@ -177,8 +180,8 @@ def dense_multimix_loss(logits: Tensor,
                         attn: Tensor,
                         targets: Tensor,
                         lam_chunks: Iterable[Tensor],
-                        teacher_logits: Optional[Tensor] = None
-                        ) -> DenseMixLoss:
+                        teacher_logits: Optional[Tensor] = None,
+                        teacher_probs: bool = False) -> DenseMixLoss:
     """Dense MultiMix loss for an affine classifier, fused: eqs. 11–15.
 
     Equal (to rounding) to :func:`dense_mix_weights`,
@@ -199,6 +202,10 @@ def dense_multimix_loss(logits: Tensor,
         teacher_logits (Tensor, optional): ``(m, c, r)`` teacher logits
             (no gradient) for the distillation term ``H(P̃', P̃; s)`` of
             eq. 9, mixed with the same ``M̂``.
+        teacher_probs (bool): ``P̃'`` is the interpolation of the teacher's
+            probabilities (softmax of each real example's logits) instead of
+            the softmax of its interpolated logits (eq. 9 as written).
+            Either way ``P̃'`` is a target: no gradient flows through it.
 
     Returns:
         DenseMixLoss: ``cls`` = ``H(Ỹ, P̃; s)`` and ``distill`` =
@@ -221,5 +228,6 @@ def dense_multimix_loss(logits: Tensor,
                          f'{tuple(logits.shape)}, got '
                          f'{tuple(teacher_logits.shape)}')
     out = _DenseMultiMixLoss.apply(logits, attn, targets.detach(),
-                                   teacher_logits, lam_chunks)
+                                   teacher_logits, lam_chunks,
+                                   bool(teacher_probs))
     return DenseMixLoss(out[0], out[2] if len(out) > 2 else None, out[1])

@@ -25,8 +25,9 @@ def build():
              neck=None,
              head=dict(type='DenseLinearClsHead', num_classes=C,
                        in_channels=64, dense_size=2),
+             # the attention's gradient crosses ranks too: keep it on
              mixer=dict(type='MultiMix', n=N, prob=1.0, dense=True,
-                        cross_rank=True),
+                        cross_rank=True, attention_grad=True),
              distill=dict(gamma=GAMMA, momentum=0.1)))
     model.init_weights()
     model.teacher.module.load_state_dict(model._student_net().state_dict())

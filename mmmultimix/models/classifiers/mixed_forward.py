@@ -22,11 +22,14 @@ __all__ = [
 class MixedOutput(NamedTuple):
     """Logits of an interpolated batch: ``(n, c)``, or ``(n, r, c)`` dense;
     ``targets`` alike; ``weights`` ``(n, r)`` for dense (eq. 15), else None;
-    ``mhat`` the dense ``M̂`` ``(r, m, n)`` (shared with the teacher)."""
+    ``mhat`` the dense ``M̂`` ``(r, m, n)`` (shared with the teacher);
+    ``is_probs``: ``logits`` holds interpolated probabilities
+    (``mix_probs``)."""
     logits: Tensor
     targets: Tensor
     weights: Optional[Tensor] = None
     mhat: Optional[Tensor] = None
+    is_probs: bool = False
 
 
 def at_least_fp32(x: Tensor) -> Tensor:
@@ -39,36 +42,48 @@ def mixed_forward(net: nn.Module,
                   plan: Optional[MixPlan],
                   interpolate_logits: bool = True,
                   dense_loss: bool = False,
-                  mhat: Optional[Tensor] = None) -> MixedOutput:
+                  mhat: Optional[Tensor] = None,
+                  mix_probs: bool = False) -> MixedOutput:
     """Logits and targets of ``inputs`` mixed as ``plan`` says (None: no
     mixing). ``interpolate_logits``: mix the logits of an affine head
     instead of its embeddings (exact). ``dense_loss``: per-position logits
     for non-dense plans (Table 9). ``mhat``: the student's ``M̂`` for the
-    teacher of a dense plan."""
+    teacher of a dense plan. ``mix_probs`` (a teacher's ``P̃′``): where the
+    plan mixes logits, mix the per-example probabilities instead; the
+    returned ``logits`` are then probabilities."""
     if isinstance(plan, DenseMultiMixPlan):
-        return _dense(net, inputs, targets, plan, interpolate_logits, mhat)
+        return _dense(net, inputs, targets, plan, interpolate_logits, mhat,
+                      mix_probs)
     if dense_loss:
         return _dense_loss(net, inputs, targets, plan)
     if plan is None:
         return MixedOutput(net.head(net.extract_feat(inputs)), targets)
     if plan.layer == EMBEDDING:
-        return _at_embedding(net, inputs, targets, plan, interpolate_logits)
+        return _at_embedding(net, inputs, targets, plan, interpolate_logits,
+                             mix_probs)
     feats, mixed_targets = _backbone_mixed_at_layer(net, inputs, targets, plan)
     if net.neck is not None:
         feats = net.neck(feats)
     return MixedOutput(net.head(feats), mixed_targets)
 
 
+def _probs(logits: Tensor, dim: int) -> Tensor:
+    return torch.softmax(at_least_fp32(logits), dim=dim)
+
+
 def _at_embedding(net, inputs: Tensor, targets: Tensor, plan: MixPlan,
-                  interpolate_logits: bool) -> MixedOutput:
+                  interpolate_logits: bool, mix_probs: bool) -> MixedOutput:
     head = net.head
     feats = net.extract_feat(inputs)
     fc = affine_classifier(head)
     if fc is not None and interpolate_logits:
         # mix in fp32 (cheap: m x c) also under autocast
         logits = at_least_fp32(fc(head.pre_logits(feats)))
+        if mix_probs:
+            logits = _probs(logits, 1)
         return MixedOutput(*plan.mix(gather(logits, plan.world),
-                                     gather(targets, plan.world)))
+                                     gather(targets, plan.world)),
+                           is_probs=mix_probs)
     mixed, mixed_targets = [], None
     for f in feats:
         f_mixed, mixed_targets = plan.mix(f, targets)
@@ -123,7 +138,8 @@ def dense_attention(head, fmap: Tensor, targets: Tensor,
 
 
 def _dense(net, inputs: Tensor, targets: Tensor, plan: DenseMultiMixPlan,
-           interpolate_logits: bool, mhat: Optional[Tensor]) -> MixedOutput:
+           interpolate_logits: bool, mhat: Optional[Tensor],
+           mix_probs: bool = False) -> MixedOutput:
     """Dense MultiMix, the reference path (eqs. 10–14): logits and targets
     ``(n, r, c)``, weights ``s`` ``(n, r)``. With ``interpolate_logits``
     the 1×1-conv classifier runs on the ``m`` real maps and ``M̂ᵀ`` is
@@ -140,8 +156,10 @@ def _dense(net, inputs: Tensor, targets: Tensor, plan: DenseMultiMixPlan,
         mhat, weights = Fm.dense_mix_weights(gather(attn, world), lam)
     targets = gather(targets, world)
     if interpolate_logits:
-        logits = Fm.dense_interpolate(
-            gather(at_least_fp32(head.dense_logits(fmap)), world), mhat)
+        real = at_least_fp32(head.dense_logits(fmap))  # (m, c, r)
+        if mix_probs:
+            real = _probs(real, 1)
+        logits = Fm.dense_interpolate(gather(real, world), mhat)
     elif world > 1:
         raise ValueError('mixer.cross_rank needs interpolate_logits=True')
     else:
@@ -150,4 +168,4 @@ def _dense(net, inputs: Tensor, targets: Tensor, plan: DenseMultiMixPlan,
         mixed = z.transpose(1, 2).reshape(n, -1, h, w)
         logits = head.dense_logits(mixed).transpose(1, 2)
     return MixedOutput(logits, Fm.dense_mix_targets(targets, mhat), weights,
-                       mhat)
+                       mhat, mix_probs and interpolate_logits)

@@ -184,9 +184,10 @@ class MultiMixClassifier(ImageClassifier):
         out = self._mixed(net or self, inputs, targets, plan)
         return out.logits, out.targets
 
-    def _mixed(self, net, inputs, targets, plan, mhat=None):
+    def _mixed(self, net, inputs, targets, plan, mhat=None, mix_probs=False):
         return mixed_forward(net, inputs, targets, plan,
-                             self.interpolate_logits, self.dense_loss, mhat)
+                             self.interpolate_logits, self.dense_loss, mhat,
+                             mix_probs)
 
     @property
     def fused_dense(self) -> bool:
@@ -219,8 +220,9 @@ class MultiMixClassifier(ImageClassifier):
             return dict(loss=cls, acc_soft=acc)
         tnet = self.teacher.net(self.training)
         with torch.no_grad():
-            t_probs = self.teacher.probs(
-                self._mixed(tnet, teacher_in, targets, plan, out.mhat).logits)
+            t_probs = self.teacher.target_of(self._mixed(
+                tnet, teacher_in, targets, plan, out.mhat,
+                self.teacher.mix_probs))
         dist = self.mix_loss(out.logits, t_probs, out.weights)
         return dict(**self.teacher.combine(cls, dist), acc_soft=acc)
 
@@ -243,7 +245,8 @@ class MultiMixClassifier(ImageClassifier):
         out = self.dense_mix_loss(
             gather(logits, world), gather(attn, world),
             gather(targets, world),
-            plan.lambda_chunks(h * w, m * world, fmap.device), t_logits)
+            plan.lambda_chunks(h * w, m * world, fmap.device), t_logits,
+            self.teacher is not None and self.teacher.mix_probs)
         if t_logits is None:
             return dict(loss=out.cls, acc_soft=out.acc)
         return dict(**self.teacher.combine(out.cls, out.distill),

@@ -10,8 +10,10 @@ from .classifier_net import ClassifierNet
 
 __all__ = ['EMATeacher']
 
-_KEYS = ('gamma', 'momentum', 'frozen_teacher', 'teacher_stats')
+_KEYS = ('gamma', 'momentum', 'frozen_teacher', 'teacher_stats',
+         'teacher_target')
 STATS = ('own', 'student')
+TARGETS = ('logits', 'probs')
 
 
 class EMATeacher(ExponentialMovingAverage):
@@ -45,6 +47,12 @@ class EMATeacher(ExponentialMovingAverage):
         teacher_stats (str): ``'own'`` (default, above) or ``'student'``
             (copies of the student's statistics after every step: EMA
             weights with the student's statistics; before issue 17).
+        teacher_target (str): ``P̃′`` of eq. 9: ``'logits'`` (default, eq. 9
+            as written: the softmax of the interpolated teacher logits) or
+            ``'probs'`` (the interpolation of the teacher's per-example
+            probabilities). Plans that mix the input or an inner layer
+            give the teacher one mixed input: the softmax of its logits
+            either way.
     """
 
     def __init__(self,
@@ -52,13 +60,18 @@ class EMATeacher(ExponentialMovingAverage):
                  momentum: float = 0.001,
                  gamma: float = 0.5,
                  frozen_teacher: Optional[str] = None,
-                 teacher_stats: str = 'own'):
+                 teacher_stats: str = 'own',
+                 teacher_target: str = 'logits'):
         super().__init__(net, momentum=momentum, interval=1,
                          update_buffers=False)
         if teacher_stats not in STATS:
             raise ValueError(f'model.distill.teacher_stats must be one of '
                              f'{STATS}, got {teacher_stats!r}')
         self.teacher_stats = teacher_stats
+        if teacher_target not in TARGETS:
+            raise ValueError(f'model.distill.teacher_target must be one of '
+                             f'{TARGETS}, got {teacher_target!r}')
+        self.mix_probs = teacher_target == 'probs'
         self.gamma = gamma
         self.frozen_path = frozen_teacher
         self._calls = 0
@@ -85,7 +98,8 @@ class EMATeacher(ExponentialMovingAverage):
                              '(mmengine convention: 1 - decay), got '
                              f'{momentum}')
         return cls(net, momentum, gamma, distill.get('frozen_teacher'),
-                   distill.get('teacher_stats', 'own'))
+                   distill.get('teacher_stats', 'own'),
+                   distill.get('teacher_target', 'logits'))
 
     @property
     def frozen(self) -> bool:
@@ -151,6 +165,11 @@ class EMATeacher(ExponentialMovingAverage):
         """``P̃′``: softmax of the (interpolated) teacher logits, in fp32."""
         return torch.softmax(
             logits.to(torch.promote_types(logits.dtype, torch.float32)), -1)
+
+    def target_of(self, out) -> Tensor:
+        """``P̃′`` from the teacher's mixed output (a ``MixedOutput``):
+        its interpolated probabilities, or the softmax of its logits."""
+        return out.logits if out.is_probs else self.probs(out.logits)
 
     def combine(self, cls: Tensor, distill: Tensor) -> dict:
         """Eq. 9's terms, weighted: ``loss_cls`` = ``γ·H(Ỹ, P̃)``,

@@ -31,13 +31,15 @@ class DenseMultiMixLoss(nn.Module):
                 attn: Tensor,
                 targets: Tensor,
                 lam_chunks: Iterable[Tensor],
-                teacher_logits: Optional[Tensor] = None) -> Fm.DenseMixLoss:
+                teacher_logits: Optional[Tensor] = None,
+                teacher_probs: bool = False) -> Fm.DenseMixLoss:
         """Shapes: ``logits`` ``(m, c, r)``, ``attn`` ``(m, r)``,
         ``targets`` ``(m, c)``, chunks ``(r, m, n_t)``, ``teacher_logits``
-        like ``logits``. Returns the weighted ``cls`` and ``distill``
-        (None without a teacher) terms and ``acc``."""
+        like ``logits``; ``teacher_probs``: interpolate the teacher's
+        probabilities. Returns the weighted ``cls`` and ``distill`` (None
+        without a teacher) terms and ``acc``."""
         out = Fm.dense_multimix_loss(logits, attn, targets, lam_chunks,
-                                     teacher_logits)
+                                     teacher_logits, teacher_probs)
         w = self.loss_weight
         return Fm.DenseMixLoss(w * out.cls, None if out.distill is None else
                                w * out.distill, out.acc)
