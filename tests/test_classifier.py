@@ -305,3 +305,39 @@ def test_paper_r18_configs_use_alignmixups_layout():
         bb = cfg.model.backbone
         assert (bb.stem_norm, bb.identity_from, bb.final_norm) == \
             (True, 'activation', False), name
+
+
+def test_alignmixup_wrn_layout_matches_its_forward():
+    """WideResNet(block='wide_basic', final_norm_cfg=BN momentum 0.9) is
+    AlignMixup's Wide_ResNet: per block ``conv2(relu(bn2(conv1(relu(bn1(
+    x)))))) + shortcut(x)`` with the second conv strided, biased convs, a
+    1×1 projection of the raw input, then BN(momentum 0.9)-ReLU."""
+    import torch.nn.functional as F
+    bb = MODELS.build(dict(type='WideResNet', depth=16, widen_factor=2,
+                           block='wide_basic',
+                           final_norm_cfg=dict(type='BN', momentum=0.9)))
+    bb.init_weights()
+    bb.eval()
+    x = torch.randn(2, 3, 16, 16)
+
+    def reference(x):
+        out = bb.stem(x)
+        for stage in bb.stages:
+            for blk in stage:
+                y = blk.conv1(F.relu(blk.bn1(out)))
+                y = blk.conv2(F.relu(blk.bn2(y)))
+                out = y + (blk.shortcut(out) if blk.shortcut is not None
+                           else out)
+        return F.relu(bb.final[0](out))
+
+    with torch.no_grad():
+        torch.testing.assert_close(bb(x)[0], reference(x))
+    first = bb.stages[1][0]
+    assert first.conv1.stride == (1, 1) and first.conv2.stride == (2, 2)
+    assert first.conv1.bias is not None and bb.stem.bias is not None
+    assert bb.final[0].momentum == 0.9
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'multimix',
+                                   'wrn16-8_cifar100_multimix.py'))
+    assert cfg.model.backbone.block == 'wide_basic'
+    assert cfg.model.backbone.final_norm_cfg.momentum == 0.9

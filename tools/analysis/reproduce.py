@@ -197,6 +197,36 @@ def tables(spec, results, seeds, epochs):
     return '\n'.join(md)
 
 
+def _table_means(md: str) -> dict:
+    """``{(table title, row): (mean, std)}`` of the top-1 column of a
+    ``tables.md``."""
+    out, title = {}, None
+    for line in md.splitlines():
+        if line.startswith('### '):
+            title = line[4:].strip()
+            continue
+        cells = [c.strip() for c in line.strip().strip('|').split('|')]
+        if title and len(cells) == 6 and '±' in cells[1]:
+            mean, std = (float(v) for v in cells[1].split('±'))
+            out[(title, cells[0])] = (mean, std)
+    return out
+
+
+def compare_tables(old_md: str, new_md: str) -> str:
+    """What moved: top-1 of every row present in both studies, the change
+    and the larger of the two seed spreads (std) for scale."""
+    old, new = _table_means(old_md), _table_means(new_md)
+    lines = ['| table | row | before | after | change | larger std |',
+             '|---|---|---|---|---|---|']
+    for key, (m1, s1) in new.items():
+        if key not in old:
+            continue
+        m0, s0 = old[key]
+        lines.append(f'| {key[0].split(":")[0]} | {key[1]} | {m0:.2f} | '
+                     f'{m1:.2f} | {m1 - m0:+.2f} | {max(s0, s1):.2f} |')
+    return '\n'.join(lines)
+
+
 def plot(spec, results, seeds, epochs, path):
     import matplotlib
     matplotlib.use('Agg')
@@ -243,6 +273,9 @@ def main(argv=None):
                    help='write the tables from the cached runs, train nothing')
     p.add_argument('--smoke', action='store_true',
                    help='2 seeds, 3 epochs, a few rows of every table')
+    p.add_argument('--compare', metavar='OLD_TABLES_MD',
+                   help='also write <out>/moved.md: top-1 of every row '
+                   'against an earlier study\'s tables.md')
     args = p.parse_args(argv)
     spec = study(args.config_family)
     if args.smoke:
@@ -292,6 +325,12 @@ def main(argv=None):
     plot(spec, results, args.seeds, args.epochs,
          osp.join(args.out, 'fig3.png'))
     print(header + md)
+    if args.compare:
+        with open(args.compare) as f:
+            moved = compare_tables(f.read(), md)
+        with open(osp.join(args.out, 'moved.md'), 'w') as f:
+            f.write(f'# What moved against {args.compare}\n\n{moved}\n')
+        print(moved)
     print(f'done in {time.time() - t0:.0f} s')
 
 

@@ -1,5 +1,5 @@
 """Backbones that can be run stage by stage (interpolation at a layer)."""
-from typing import Sequence, Tuple
+from typing import Callable, Optional, Sequence, Tuple
 
 import torch.nn as nn
 from mmcv.cnn import build_norm_layer
@@ -52,24 +52,31 @@ class StagedBackbone(BaseBackbone):
     def _build(self, stem: nn.Module, widths: Sequence[int],
                blocks: Sequence[int], stem_channels: int, norm_cfg: dict,
                final_norm: bool = True,
-               identity_from: str = 'input') -> None:
+               identity_from: str = 'input',
+               block: Callable[..., nn.Module] = None,
+               final_norm_cfg: Optional[dict] = None) -> None:
         """Pre-activation stages (the first block of every stage but the
         first downsamples by 2) and, with ``final_norm``, a final BN + ReLU
-        (else the last stage's output is the embedding map)."""
+        (``final_norm_cfg``, default ``norm_cfg``; else the last stage's
+        output is the embedding map). ``block(c_in, c_out, stride,
+        norm_cfg)`` builds a block; default :class:`PreActBlock` with
+        ``identity_from``."""
+        if block is None:
+            def block(c_in, c_out, stride, cfg):
+                return PreActBlock(c_in, c_out, stride, cfg, identity_from)
         self.stem = stem
         stages, c_in = [], stem_channels
         for i, (c_out, num) in enumerate(zip(widths, blocks)):
             layers = []
             for b in range(num):
                 stride = 2 if (i > 0 and b == 0) else 1
-                layers.append(PreActBlock(c_in, c_out, stride, norm_cfg,
-                                          identity_from))
+                layers.append(block(c_in, c_out, stride, norm_cfg))
                 c_in = c_out
             stages.append(nn.Sequential(*layers))
         self.stages = nn.ModuleList(stages)
-        self.final = nn.Sequential(build_norm_layer(norm_cfg, c_in)[1],
-                                   nn.ReLU()) if final_norm else \
-            nn.Identity()
+        self.final = nn.Sequential(
+            build_norm_layer(final_norm_cfg or norm_cfg, c_in)[1],
+            nn.ReLU()) if final_norm else nn.Identity()
         self.out_channels = c_in
 
     def _stage(self, k: int, x: Tensor) -> Tensor:
