@@ -1,17 +1,17 @@
 """Dense MultiMix loss (eqs. 11–15, and eq. 9's distillation term), fused."""
 from typing import Iterable, Optional
 
-import torch.nn as nn
 from mmpretrain.registry import MODELS
 from torch import Tensor
 
 from mmmultimix import functional as Fm
+from .weighted_loss import WeightedLoss
 
 __all__ = ['DenseMultiMixLoss']
 
 
 @MODELS.register_module()
-class DenseMultiMixLoss(nn.Module):
+class DenseMultiMixLoss(WeightedLoss):
     """The production loss of dense MultiMix plans, a thin adapter over
     :func:`mmmultimix.functional.dense_multimix_loss`: it takes the
     logits of the ``m`` real examples at every position of a 1×1-conv
@@ -21,10 +21,6 @@ class DenseMultiMixLoss(nn.Module):
     Args:
         loss_weight (float): multiplier of both terms. Defaults to 1.0.
     """
-
-    def __init__(self, loss_weight: float = 1.0):
-        super().__init__()
-        self.loss_weight = float(loss_weight)
 
     def forward(self,
                 logits: Tensor,

@@ -1,17 +1,17 @@
 """Soft-target cross-entropy with per-example (per-position) weights."""
 from typing import Optional
 
-import torch.nn as nn
 from mmpretrain.registry import MODELS
 from torch import Tensor
 
 from mmmultimix import functional as Fm
+from .weighted_loss import WeightedLoss
 
 __all__ = ['WeightedSoftCrossEntropyLoss']
 
 
 @MODELS.register_module()
-class WeightedSoftCrossEntropyLoss(nn.Module):
+class WeightedSoftCrossEntropyLoss(WeightedLoss):
     """Eq. 15 of the paper (eq. 1 without weights), a thin adapter over
     :func:`mmmultimix.functional.weighted_soft_cross_entropy`.
 
@@ -22,10 +22,6 @@ class WeightedSoftCrossEntropyLoss(nn.Module):
     Args:
         loss_weight (float): multiplier. Defaults to 1.0.
     """
-
-    def __init__(self, loss_weight: float = 1.0):
-        super().__init__()
-        self.loss_weight = float(loss_weight)
 
     def forward(self,
                 logits: Tensor,
