@@ -121,6 +121,8 @@ def main():
     load_test_checkpoint(runner.model, args.checkpoint, args.allow_partial)
     metrics = runner.test()
     print('mmmultimix test metrics:', dict(metrics))
+    from mmmultimix.engine.distributed import close_distributed
+    close_distributed()
 
 
 if __name__ == '__main__':

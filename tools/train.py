@@ -122,6 +122,8 @@ def main():
         print(f'mmmultimix: {note}', flush=True)
     runner = build_runner(cfg)
     runner.train()
+    from mmmultimix.engine.distributed import close_distributed
+    close_distributed()
 
 
 if __name__ == '__main__':

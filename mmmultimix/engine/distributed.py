@@ -13,7 +13,17 @@ from mmengine.model import MMDistributedDataParallel
 from mmengine.registry import MODEL_WRAPPERS
 
 __all__ = ['DeviceAgnosticDDP', 'setup_distributed', 'build_runner',
-           'default_work_dir']
+           'default_work_dir', 'close_distributed']
+
+
+def close_distributed() -> None:
+    """Destroys the default process group at the end of a launched run
+    (mmengine leaves it open: gloo's threads then abort the process at exit
+    now and then, 'terminate called without an active exception')."""
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 @MODEL_WRAPPERS.register_module()
