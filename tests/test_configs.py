@@ -17,6 +17,10 @@ FAMILIES = ('r18_cifar10', 'r18_cifar100', 'wrn16-8_cifar10',
             'wrn16-8_cifar100', 'r18_tinyimagenet', 'r50_imagenet',
             'vits16_imagenet', 'r18_fashionmnist')
 DEMO = sorted(glob.glob(osp.join(ROOT, 'configs', 'demo', '*.py')))
+# the CPU-sized Fashion-MNIST family of the study (reproduce.py --study
+# fashion)
+FASHION_CPU = sorted(
+    glob.glob(osp.join(ROOT, 'configs', 'demo', 'fashion_*.py')))
 
 
 def _small_images(pipeline):
@@ -54,12 +58,13 @@ def shrink(cfg, roots, work_dir):
     return cfg
 
 
-@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+@pytest.mark.parametrize('path', CONFIGS + FASHION_CPU, ids=osp.basename)
 def test_config_trains_two_iters(path, fake_roots, no_cifar_md5, tmp_path):
     cfg = shrink(Config.fromfile(path), fake_roots, str(tmp_path))
     assert cfg.model.type == 'MultiMixClassifier'
     name = osp.basename(path)
-    if name.startswith(tuple(f'{f}_baseline' for f in FAMILIES)):
+    if name.startswith(tuple(f'{f}_baseline'
+                             for f in FAMILIES + ('fashion', ))):
         assert cfg.model.get('mixer') is None
     else:
         assert cfg.model.mixer.type in ('MultiMix', 'InputMixup',
@@ -91,6 +96,10 @@ def test_config_trains_two_iters(path, fake_roots, no_cifar_md5, tmp_path):
 
 
 def test_config_family_complete():
+    assert {osp.basename(p)[:-3] for p in FASHION_CPU} == {
+        f'fashion_{m}' for m in ('baseline', 'input_mixup', 'manifold_mixup',
+                                 'cutmix', 'multimix', 'dense', 'distil',
+                                 'dense_distil')}
     names = {osp.basename(p)[:-3] for p in CONFIGS}
     for fam in FAMILIES:
         for method in ('baseline', 'input_mixup', 'manifold_mixup',

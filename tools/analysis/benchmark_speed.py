@@ -48,8 +48,10 @@ VARIANTS = {
 DISTIL = ('distil', 'dense_distil')
 
 
-def build_variant(cfg, mixer, dense_size, distil=False):
-    """The model of one variant of ``cfg``."""
+def build_variant(cfg, mixer, dense_size, distil=False, teacher_dtype='fp32',
+                  channels_last=None):
+    """The model of one variant of ``cfg`` (``channels_last`` None: the
+    config's ``model.channels_last``)."""
     from mmpretrain.registry import MODELS
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.pop('mixer', None)
@@ -61,7 +63,10 @@ def build_variant(cfg, mixer, dense_size, distil=False):
         model_cfg['head'] = head
     model_cfg['mixer'] = mixer
     if distil:
-        model_cfg['distill'] = dict(gamma=0.5, momentum=0.001)
+        model_cfg['distill'] = dict(gamma=0.5, momentum=0.001,
+                                    teacher_dtype=teacher_dtype)
+    if channels_last is not None:
+        model_cfg['channels_last'] = channels_last
     model_cfg['data_preprocessor'] = dict(
         type='ClsDataPreprocessor',
         num_classes=model_cfg['head']['num_classes'])
@@ -200,6 +205,11 @@ def parse_args(argv=None):
     p.add_argument('--cfg-options', nargs='+', action=DictAction,
                    help='key=value overrides of the config (mmengine\'s '
                    'syntax, as tools/train.py)')
+    p.add_argument('--teacher-dtype', default='fp32',
+                   choices=('fp32', 'bf16', 'fp16', 'auto'),
+                   help='model.distill.teacher_dtype of the +distil variants')
+    p.add_argument('--channels-last', action='store_true',
+                   help='model.channels_last=True for every variant')
     p.add_argument('--memory', action='store_true',
                    help='also measure the peak memory of a step per variant')
     p.add_argument('--child-memory', help=argparse.SUPPRESS)
@@ -219,7 +229,8 @@ def variant_step(cfg, args, device, name, n=None):
     mixer = copy.deepcopy(VARIANTS[name])
     if mixer is not None and 'n' in mixer:
         mixer['n'] = args.n if n is None else n
-    model = build_variant(cfg, mixer, args.dense_size, name in DISTIL)
+    model = build_variant(cfg, mixer, args.dense_size, name in DISTIL,
+                          args.teacher_dtype, args.channels_last or None)
     in_ch = cfg.model.backbone.get('in_channels', 3)
     return make_step(model, device, args.batch_size, args.img_size, in_ch)
 
@@ -253,7 +264,9 @@ def run_variants(cfg, args, device, argv):
     header = (f'{osp.basename(args.config)}, {args.device}, m = '
               f'{args.batch_size}, {args.img_size}x{args.img_size}, n = '
               f'{args.n}, {args.reps} interleaved reps (median; ratio = '
-              'median over rounds of t_baseline / t_variant)')
+              'median over rounds of t_baseline / t_variant); teacher '
+              f'{args.teacher_dtype}, channels_last '
+              f'{bool(args.channels_last or cfg.model.get("channels_last"))}')
     if device.type == 'cpu' and os.environ.get('GLIBC_TUNABLES'):
         header += f"\nGLIBC_TUNABLES={os.environ['GLIBC_TUNABLES']}"
     return res, steps.get('baseline'), memory, \

@@ -96,6 +96,66 @@ def _key(cfg_name, opts, seed, epochs):
     return hashlib.sha1(blob.encode()).hexdigest()[:16]
 
 
+def job_key(job) -> str:
+    """Cache key of ``(cfg_name, opts, seed, epochs, robust_n, val)``."""
+    cfg_name, opts, seed, epochs, robust_n, val = job
+    return _key(cfg_name, dict(opts, _eval=[robust_n, val]), seed, epochs)
+
+
+def _worker_init(threads):
+    import torch
+    warnings.filterwarnings('ignore')
+    torch.set_num_threads(threads)
+
+
+def _run_job(args):
+    key, job, out = args
+    cfg_name, opts, seed, epochs, robust_n, val = job
+    return key, run_one(cfg_name, opts, seed, osp.join(out, 'work', key),
+                        epochs, robust_n, val)
+
+
+def execute(jobs: dict, results: dict, out: str, n_jobs: int = 1) -> dict:
+    """Runs the jobs (``{key: job}``) missing from ``results``, longest
+    first, ``n_jobs`` processes at a time (each with
+    ``cores // n_jobs`` torch threads), caching every finished run in
+    ``<out>/runs.json`` at once; returns ``results``."""
+    cache = osp.join(out, 'runs.json')
+    todo = [(k, j) for k, j in jobs.items() if k not in results]
+    todo.sort(key=lambda kj: -(kj[1][3] or 0) * kj[1][1].get(
+        'train_dataloader.dataset.num_per_class', 1))
+    print(f'{len(jobs)} runs, {len(jobs) - len(todo)} cached, '
+          f'{len(todo)} to do', flush=True)
+    if not todo:
+        return results
+    t0 = time.time()
+    args = [(k, j, out) for k, j in todo]
+    if n_jobs > 1:
+        import multiprocessing as mp
+        threads = max(1, (os.cpu_count() or 1) // n_jobs)
+        os.environ['OMP_NUM_THREADS'] = str(threads)
+        pool = mp.get_context('spawn').Pool(n_jobs, _worker_init, (threads, ))
+        stream = pool.imap_unordered(_run_job, args)
+    else:
+        pool, stream = None, map(_run_job, args)
+    try:
+        for i, (key, res) in enumerate(stream, 1):
+            results[key] = res
+            with open(cache + '.tmp', 'w') as f:
+                json.dump(results, f)
+            os.replace(cache + '.tmp', cache)
+            el = time.time() - t0
+            cfg_name, opts, seed, epochs = jobs[key][:4]
+            print(f'{i}/{len(todo)} {cfg_name} {opts} seed {seed} epochs '
+                  f'{epochs}: acc {res["acc"]:.2f}  ETA '
+                  f'{math.ceil(el / i * (len(todo) - i))} s', flush=True)
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
+    return results
+
+
 def _config_path(cfg_name):
     for folder in ('demo', 'multimix'):
         p = osp.join(ROOT, 'configs', folder, cfg_name + '.py')
@@ -105,8 +165,12 @@ def _config_path(cfg_name):
                             'configs/multimix')
 
 
-def run_one(cfg_name, opts, seed, work_dir, epochs=None):
-    """Train, then evaluate clean / FGSM / PGD / ECE; returns metrics."""
+def run_one(cfg_name, opts, seed, work_dir, epochs=None, robust_n=None,
+            val=False):
+    """Train, then evaluate clean / FGSM / PGD / ECE on the test set;
+    returns metrics. ``robust_n``: FGSM / PGD on the first ``robust_n`` test
+    images only (0: skipped; None: all). ``val``: also the top-1 accuracy on
+    the val split (``val_acc``), for choosing settings."""
     import torch
     from mmengine.config import Config
     from mmengine.runner import Runner
@@ -126,6 +190,7 @@ def run_one(cfg_name, opts, seed, work_dir, epochs=None):
                 max(1, int(m * epochs / full)) for m in ms
             ]
     cfg.train_cfg.val_interval = 10**9
+    val_loader = copy.deepcopy(cfg.get('val_dataloader'))
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1,
                                         save_last=False)
@@ -137,11 +202,11 @@ def run_one(cfg_name, opts, seed, work_dir, epochs=None):
     runner.train()
     model = runner.model
     model = getattr(model, 'module', model).eval()
-    loader = runner.build_dataloader(cfg.test_dataloader)
     pre = model.data_preprocessor
     errs = dict(clean=[], fgsm=[], pgd=[])
     probs, labels = [], []
-    for batch in loader:
+    seen = 0
+    for batch in runner.build_dataloader(cfg.test_dataloader):
         data = pre(batch, False)
         x = data['inputs']
         y = torch.cat([s.gt_label for s in data['data_samples']]).to(x.device)
@@ -155,14 +220,37 @@ def run_one(cfg_name, opts, seed, work_dir, epochs=None):
         probs.append(torch.softmax(logits.float(), 1))
         labels.append(y)
         errs['clean'].append((logits.argmax(1) != y).float())
-        for name, adv in (('fgsm', fgsm(f, x01, y, 8 / 255)),
-                          ('pgd', pgd(f, x01, y, 4 / 255, 2 / 255, 10))):
+        k = len(y) if robust_n is None else max(0, min(len(y),
+                                                      robust_n - seen))
+        seen += len(y)
+        if k == 0:
+            continue
+        xk, yk = x01[:k], y[:k]
+        for name, adv in (('fgsm', fgsm(f, xk, yk, 8 / 255)),
+                          ('pgd', pgd(f, xk, yk, 4 / 255, 2 / 255, 10))):
             with torch.no_grad():
-                errs[name].append((f(adv).argmax(1) != y).float())
-    out = {k: 100.0 * float(torch.cat(v).mean()) for k, v in errs.items()}
+                errs[name].append((f(adv).argmax(1) != yk).float())
+    out = {k: 100.0 * float(torch.cat(v).mean()) for k, v in errs.items()
+           if v}
     out['acc'] = 100.0 - out['clean']
     out['ece'] = expected_calibration_error(torch.cat(probs), torch.cat(labels))
+    if val:
+        out['val_acc'] = _accuracy(model, runner, val_loader)
     return out
+
+
+def _accuracy(model, runner, loader_cfg):
+    """Top-1 (%) of ``model`` on a loader config (no attacks)."""
+    import torch
+    right = total = 0
+    for batch in runner.build_dataloader(loader_cfg):
+        data = model.data_preprocessor(batch, False)
+        y = torch.cat([s.gt_label for s in data['data_samples']])
+        with torch.no_grad():
+            pred = model(data['inputs'], mode='tensor').argmax(1)
+        right += int((pred.cpu() == y.cpu()).sum())
+        total += len(y)
+    return 100.0 * right / total
 
 
 def _fmt(vals):
@@ -257,10 +345,27 @@ def plot(spec, results, seeds, epochs, path):
     fig.savefig(path, dpi=110)
 
 
+def _dict_action():
+    from mmengine.config import DictAction
+    return DictAction
+
+
 def main(argv=None):
     warnings.filterwarnings('ignore')
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--study', choices=('paper', 'fashion'), default='paper',
+                   help="'paper': the paper's tables on --config-family; "
+                   "'fashion': where MultiMix helps on Fashion-MNIST "
+                   '(tools/analysis/study_fashion.py)')
+    p.add_argument('--jobs', type=int, default=1,
+                   help='runs at a time (processes, cores / jobs threads '
+                   'each); results depend on the thread count')
     p.add_argument('--config-family', default='digits')
+    p.add_argument('--cfg-options', nargs='+', default={},
+                   action=_dict_action(),
+                   help='key=value overrides of every run\'s config '
+                   '(mmengine syntax, as tools/train.py; part of the cache '
+                   'key)')
     p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2, 3, 4])
     p.add_argument('--tables', nargs='+', default=None,
                    help='subset of table1 table9 table10 fig3a fig3b fig3c')
@@ -277,11 +382,23 @@ def main(argv=None):
                    help='also write <out>/moved.md: top-1 of every row '
                    'against an earlier study\'s tables.md')
     args = p.parse_args(argv)
+    if args.jobs < 1:
+        p.error(f'--jobs must be >= 1, got {args.jobs}')
+    if args.study == 'fashion':
+        if args.cfg_options:
+            p.error('--cfg-options applies to --study paper only (the '
+                    'Fashion-MNIST study fixes its settings in '
+                    'tools/analysis/study_fashion.py)')
+        from study_fashion import run_fashion
+        return run_fashion(args, execute, job_key)
     spec = study(args.config_family)
     if args.smoke:
         args.seeds = args.seeds[:2] if len(args.seeds) >= 2 else [0, 1]
         args.epochs = args.epochs or 3
         spec = {k: v[:2] for k, v in spec.items()}
+    if args.cfg_options:
+        spec = {k: [(r, c, {**o, **args.cfg_options}) for r, c, o in v]
+                for k, v in spec.items()}
     if args.tables:
         spec = {k: v for k, v in spec.items() if k in args.tables}
     if args.rows:

@@ -79,6 +79,13 @@ class StagedBackbone(BaseBackbone):
             nn.ReLU()) if final_norm else nn.Identity()
         self.out_channels = c_in
 
+    def train(self, mode: bool = True) -> 'StagedBackbone':
+        """As ``nn.Module.train``: returns the module (mmpretrain's
+        ``BaseBackbone.train`` returns None, which breaks
+        ``net = MODELS.build(cfg).eval()``)."""
+        super().train(mode)
+        return self
+
     def _stage(self, k: int, x: Tensor) -> Tensor:
         if k == 0:
             x = self.stem(x)

@@ -36,6 +36,18 @@ def at_least_fp32(x: Tensor) -> Tensor:
     return x.to(torch.promote_types(x.dtype, torch.float32))
 
 
+def full_precision(x: Tensor):
+    """A region where autocast is off: interpolation (``Λᵀ·``, ``M̂ᵀ·``)
+    runs in at least fp32 also inside a reduced-precision network pass
+    (AMP, or a teacher with ``teacher_dtype='bf16'``)."""
+    return torch.autocast(x.device.type, enabled=False)
+
+
+def _mix(plan: MixPlan, x: Tensor, targets: Tensor):
+    with full_precision(x):
+        return plan.mix(at_least_fp32(x), targets)
+
+
 def mixed_forward(net: nn.Module,
                   inputs: Tensor,
                   targets: Tensor,
@@ -81,12 +93,12 @@ def _at_embedding(net, inputs: Tensor, targets: Tensor, plan: MixPlan,
         logits = at_least_fp32(fc(head.pre_logits(feats)))
         if mix_probs:
             logits = _probs(logits, 1)
-        return MixedOutput(*plan.mix(gather(logits, plan.world),
-                                     gather(targets, plan.world)),
+        return MixedOutput(*_mix(plan, gather(logits, plan.world),
+                                 gather(targets, plan.world)),
                            is_probs=mix_probs)
     mixed, mixed_targets = [], None
     for f in feats:
-        f_mixed, mixed_targets = plan.mix(f, targets)
+        f_mixed, mixed_targets = _mix(plan, f, targets)
         mixed.append(f_mixed)
     return MixedOutput(head(tuple(mixed)), mixed_targets)
 
@@ -95,7 +107,7 @@ def _backbone_mixed_at_layer(net, inputs: Tensor, targets: Tensor,
                              plan: MixPlan) -> Tuple[tuple, Tensor]:
     """Backbone output of a batch mixed at an intermediate layer."""
     x = forward_stages(net.backbone, inputs, 0, plan.layer)
-    x, mixed_targets = plan.mix(x, targets)
+    x, mixed_targets = _mix(plan, x, targets)
     if plan.layer == 0:
         return net.backbone(x), mixed_targets
     k = num_stages(net.backbone)
@@ -110,7 +122,7 @@ def _dense_loss(net, inputs: Tensor, targets: Tensor,
     if plan is None or plan.layer == EMBEDDING:
         logits = head.dense_logits(head.dense_map(net.backbone(inputs)))
         if plan is not None:  # exact: mixing commutes with the 1x1 conv
-            logits, targets = plan.mix(logits, targets)
+            logits, targets = _mix(plan, logits, targets)
     else:
         feats, targets = _backbone_mixed_at_layer(net, inputs, targets, plan)
         logits = head.dense_logits(head.dense_map(feats))
@@ -152,20 +164,26 @@ def _dense(net, inputs: Tensor, targets: Tensor, plan: DenseMultiMixPlan,
     world = plan.world
     if mhat is None:
         attn = dense_attention(head, fmap, targets, plan)
-        lam = plan.sample_lambda(h * w, m * world, fmap.device)
-        mhat, weights = Fm.dense_mix_weights(gather(attn, world), lam)
+        with full_precision(fmap):
+            lam = plan.sample_lambda(h * w, m * world, fmap.device)
+            mhat, weights = Fm.dense_mix_weights(
+                gather(at_least_fp32(attn), world), lam)
     targets = gather(targets, world)
     if interpolate_logits:
         real = at_least_fp32(head.dense_logits(fmap))  # (m, c, r)
         if mix_probs:
             real = _probs(real, 1)
-        logits = Fm.dense_interpolate(gather(real, world), mhat)
+        with full_precision(real):
+            logits = Fm.dense_interpolate(gather(real, world), mhat)
     elif world > 1:
         raise ValueError('mixer.cross_rank needs interpolate_logits=True')
     else:
-        z = Fm.dense_interpolate(fmap.flatten(2), mhat)  # (n, r, d)
+        with full_precision(fmap):
+            z = Fm.dense_interpolate(at_least_fp32(fmap.flatten(2)), mhat)
         n = z.shape[0]
         mixed = z.transpose(1, 2).reshape(n, -1, h, w)
         logits = head.dense_logits(mixed).transpose(1, 2)
-    return MixedOutput(logits, Fm.dense_mix_targets(targets, mhat), weights,
-                       mhat, mix_probs and interpolate_logits)
+    with full_precision(fmap):
+        mixed_targets = Fm.dense_mix_targets(targets, mhat)
+    return MixedOutput(logits, mixed_targets, weights, mhat,
+                       mix_probs and interpolate_logits)
