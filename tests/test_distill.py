@@ -19,7 +19,7 @@ def _samples(labels):
 
 
 def _model(mixer=dict(type='MultiMix', n=30, prob=1.0), gamma=0.5,
-           momentum=0.1, dense=False, **distill):
+           momentum=0.1, dense=False, channels_last=False, **distill):
     torch.manual_seed(0)
     head = dict(type='LinearClsHead', num_classes=5, in_channels=64)
     neck = dict(type='GlobalAveragePooling')
@@ -30,7 +30,7 @@ def _model(mixer=dict(type='MultiMix', n=30, prob=1.0), gamma=0.5,
     model = MODELS.build(
         dict(type='MultiMixClassifier',
              backbone=dict(type='WideResNet', depth=10, widen_factor=1),
-             neck=neck, head=head, mixer=mixer,
+             neck=neck, head=head, mixer=mixer, channels_last=channels_last,
              distill=dict(gamma=gamma, momentum=momentum, **distill)))
     model.init_weights()
     return model

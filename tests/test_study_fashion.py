@@ -41,13 +41,13 @@ def test_schedule_choice_uses_val_only_and_ties_take_shorter():
 
 
 def _fake(row, seed, epochs=100, npc=50):
-    """Synthetic metrics: MultiMix 1 point over input mixup, val peaks at 50
+    """Synthetic metrics: MultiMix 1 point over input mixup, val peaks at 25
     epochs while test keeps rising (the choice must follow val)."""
     base = dict(baseline=80, input_mixup=82, manifold_mixup=82.5,
                 cutmix=81, multimix=83, dense=83.2, distil=84,
                 dense_distil=85)[row] + 0.1 * seed + npc / 1000
     acc = base + epochs / 100
-    val = base - abs(epochs - 50) / 50
+    val = base - abs(epochs - 25) / 50
     return dict(acc=acc, val_acc=val, clean=100 - acc, fgsm=50 - base / 10,
                 pgd=60 - base / 10, ece=5 - base / 100)
 
@@ -71,25 +71,29 @@ def test_run_fashion_chooses_on_val_and_writes_report(tmp_path):
     calls = []
 
     def execute(jobs, results, out, n_jobs):
-        calls.append(list(jobs.values()))
-        for key, (cfg, opts, seed, epochs, robust_n, val) in jobs.items():
+        todo = {k: j for k, j in jobs.items() if k not in results}
+        calls.append(list(todo.values()))
+        for key, (cfg, opts, seed, epochs, robust_n, val) in todo.items():
             row = cfg.split('_', 1)[1]
             npc = opts['train_dataloader.dataset.num_per_class']
             results[key] = _fake(row, seed, epochs, npc)
         return results
 
-    from reproduce import job_key
+    from reproduce import job_key, load_cache
     args = argparse.Namespace(smoke=False, seeds=[0, 1, 2], out=str(tmp_path),
                               report_only=False, jobs=2)
-    md = S.run_fashion(args, execute, job_key)
+    md = S.run_fashion(args, execute, job_key, load_cache)
     assert len(calls) == 2  # sweep + large regime, then low data
     sweep_epochs = {j[3] for j in calls[0] if j[1][
         'train_dataloader.dataset.num_per_class'] == S.SETTINGS['low']}
     assert sweep_epochs == set(S.SETTINGS['sweep'])
-    # val peaks at 50 epochs although test accuracy is higher at 100
-    assert {j[3] for j in calls[1]} == {50}
+    # val peaks at 25 epochs although test accuracy is higher at 50
+    assert {j[3] for j in calls[1]} == {25}
     assert all(j[4] == S.SETTINGS['robust_n'] for j in calls[1])
-    assert '| 50 (200) (chosen)' in md
+    # the low regime's input mixup and MultiMix rows are the sweep's runs
+    assert {j[0] for j in calls[1]} == {
+        f'fashion_{r}' for r in S.ROWS if r not in ('input_mixup', 'multimix')}
+    assert '| 25 (100) (chosen)' in md
     assert md.count('| MultiMix > input mixup | +1.00') == 2
     assert osp.isfile(tmp_path / 'fashion.md')
     assert osp.isfile(tmp_path / 'fashion_sweep.png')

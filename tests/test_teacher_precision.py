@@ -3,37 +3,23 @@ and the channels-last layout (``model.channels_last``), issue 18."""
 import pytest
 import torch
 from mmpretrain.registry import MODELS
-from mmpretrain.structures import DataSample
 
 import mmmultimix  # noqa: F401
 from mmmultimix import functional as Fm
 from mmmultimix.models.distill.ema_teacher import fast_bf16
-
-
-def _samples(labels):
-    return [DataSample().set_gt_label(int(y)) for y in labels]
+from test_distill import _model as distill_model
+from test_distill import _samples
 
 
 def _model(mixer=dict(type='MultiMix', n=30, prob=1.0), dense=False,
            channels_last=False, **distill):
-    torch.manual_seed(0)
-    head = dict(type='LinearClsHead', num_classes=5, in_channels=64)
-    neck = dict(type='GlobalAveragePooling')
-    if dense:
-        head = dict(type='DenseLinearClsHead', num_classes=5, in_channels=64,
-                    dense_size=2)
-        neck = None
-    model = MODELS.build(
-        dict(type='MultiMixClassifier',
-             backbone=dict(type='WideResNet', depth=10, widen_factor=1),
-             neck=neck, head=head, mixer=mixer, channels_last=channels_last,
-             distill=dict(gamma=0.0, momentum=0.1, **distill)))
-    model.init_weights()
+    """test_distill's model (γ = 0: the distillation term alone) with a
+    teacher that differs from the student."""
+    model = distill_model(mixer, 0.0, 0.1, dense, channels_last, **distill)
     with torch.no_grad():  # a teacher that differs from the student
         g = torch.Generator().manual_seed(1)
         for p in model.teacher.module.parameters():
             p.add_(0.3 * torch.randn(p.shape, generator=g))
-    model.update_teacher = None  # not needed: losses only
     model.teacher.steps.fill_(1)
     return model.train()
 
@@ -149,3 +135,34 @@ def test_channels_last_must_be_bool():
 def test_backbone_train_returns_itself():
     net = MODELS.build(dict(type='PreActResNet', depth=18))
     assert net.eval() is net and net.train() is net
+
+
+def test_precision_evidence_table():
+    import os.path as osp
+    import sys
+    sys.path.insert(0, osp.join(osp.dirname(osp.dirname(
+        osp.abspath(__file__))), 'tools', 'analysis'))
+    import teacher_precision as T
+    seeds = [0, 1, 2]
+    res = {(r, dt, s): dict(acc=90.0 + s + (0.5 if dt == 'bf16' and
+                                            r == 'distil' else 0.0))
+           for r in T.ROWS for dt in ('fp32', 'bf16') for s in seeds}
+    md = T.table(res, seeds, 'bf16')
+    lines = md.splitlines()
+    assert lines[2].startswith('| distil | 91.00 ± 1.00 | 91.50 ± 1.00 | '
+                               '+0.50 [+0.50, +0.50]')
+    assert lines[2].endswith('| bf16 better |')
+    assert lines[3].endswith('| no difference detected |')
+    assert set(T.jobs('digits', seeds, 'bf16')) == set(res)
+
+
+def test_emulated_bf16_warns_once():
+    if fast_bf16(torch.device('cpu')):
+        pytest.skip('this CPU runs bf16 natively')
+    model = _model(teacher_dtype='bf16')
+    with pytest.warns(UserWarning, match="use 'auto'|Use 'auto'"):
+        model.teacher.dtype_on(torch.device('cpu'))
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        model.teacher.dtype_on(torch.device('cpu'))  # no second warning

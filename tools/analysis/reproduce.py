@@ -102,6 +102,16 @@ def job_key(job) -> str:
     return _key(cfg_name, dict(opts, _eval=[robust_n, val]), seed, epochs)
 
 
+def load_cache(out: str) -> dict:
+    """The finished runs cached in ``<out>/runs.json`` (creates ``out``)."""
+    os.makedirs(out, exist_ok=True)
+    cache = osp.join(out, 'runs.json')
+    if not osp.isfile(cache):
+        return {}
+    with open(cache) as f:
+        return json.load(f)
+
+
 def _worker_init(threads):
     import torch
     warnings.filterwarnings('ignore')
@@ -390,7 +400,7 @@ def main(argv=None):
                     'Fashion-MNIST study fixes its settings in '
                     'tools/analysis/study_fashion.py)')
         from study_fashion import run_fashion
-        return run_fashion(args, execute, job_key)
+        return run_fashion(args, execute, job_key, load_cache)
     spec = study(args.config_family)
     if args.smoke:
         args.seeds = args.seeds[:2] if len(args.seeds) >= 2 else [0, 1]
@@ -404,12 +414,8 @@ def main(argv=None):
     if args.rows:
         spec = {k: [r for r in v if r[0] in args.rows]
                 for k, v in spec.items()}
-    os.makedirs(args.out, exist_ok=True)
+    results = load_cache(args.out)
     cache = osp.join(args.out, 'runs.json')
-    results = {}
-    if osp.isfile(cache):
-        with open(cache) as f:
-            results = json.load(f)
     jobs = {}
     for rows in spec.values():
         for _, cfg_name, opts in rows:

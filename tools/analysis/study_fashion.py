@@ -13,7 +13,8 @@ Regimes (CPU-sized family ``configs/demo/fashion_*``, 5 seeds each):
   schedules of at most ``SETTINGS['low_max_epochs']`` epochs (what 2 cores
   allow for eight rows × five seeds);
 * ``large``: all eight rows on ``SETTINGS['large']`` images per class for
-  ``SETTINGS['large_epochs']`` epochs (ten times the data, few passes).
+  ``SETTINGS['large_epochs']`` epochs (five times the data, about as many
+  SGD steps as the low-data regime).
 
 Pure helpers (paired statistics, verdicts, the schedule choice) are tested
 in ``tests/test_study_fashion.py``.
@@ -34,9 +35,9 @@ FAMILY = 'fashion'
 SETTINGS = dict(
     low=50,  # images per class: 500 training images
     sweep=(25, 50, 100, 200),  # epochs (4 steps each at m = 128)
-    low_max_epochs=100,  # the low-data regime's schedule: <= 100 epochs
-    large=500,  # images per class: 5,000 training images
-    large_epochs=6,  # 40 steps each
+    low_max_epochs=50,  # the low-data regime's schedule: <= 50 epochs
+    large=250,  # images per class: 2,500 training images
+    large_epochs=5,  # 20 steps each: 100 steps, as many as 25 low epochs
     robust_n=500)  # FGSM / PGD on the first 500 test images
 SMOKE = dict(low=2, sweep=(1, 2), low_max_epochs=2, large=3, large_epochs=1,
              robust_n=8)
@@ -99,7 +100,11 @@ def job(row, seed, npc, epochs, robust_n=0, val=False):
 
 
 def sweep_jobs(st, seeds):
-    return {(row, e, s): job(row, s, st['low'], e, val=True)
+    """Schedules the low-data regime may take get the full evaluation, so
+    that its input mixup and MultiMix rows are these very runs."""
+    return {(row, e, s): job(row, s, st['low'], e,
+                             st['robust_n'] if e <= st['low_max_epochs']
+                             else 0, True)
             for row in ('input_mixup', 'multimix') for e in st['sweep']
             for s in seeds}
 
@@ -242,19 +247,13 @@ def plot_sweep(results, seeds, sweep, path):
     fig.savefig(path, dpi=110)
 
 
-def run_fashion(args, execute, job_key):
-    """``reproduce.py --study fashion``: runs (cached, resumable) and
-    writes ``<out>/fashion.md`` and ``<out>/fashion_sweep.png``."""
-    import os
+def run_fashion(args, execute, job_key, load_cache):
+    """``reproduce.py --study fashion``: runs (cached, resumable; the
+    runner's ``execute``, ``job_key`` and ``load_cache``) and writes
+    ``<out>/fashion.md`` and ``<out>/fashion_sweep.png``."""
     st = dict(SMOKE if args.smoke else SETTINGS)
     seeds = args.seeds[:2] if args.smoke else args.seeds
-    os.makedirs(args.out, exist_ok=True)
-    cache = osp.join(args.out, 'runs.json')
-    results = {}
-    if osp.isfile(cache):
-        import json
-        with open(cache) as f:
-            results = json.load(f)
+    results = load_cache(args.out)
     run = (lambda jobs: results) if args.report_only else (
         lambda jobs: execute(jobs, results, args.out, args.jobs))
     t0 = time.time()

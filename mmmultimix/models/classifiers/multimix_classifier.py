@@ -57,7 +57,10 @@ class MultiMixClassifier(ImageClassifier):
         distill (dict, optional): ``gamma`` in ``[0, 1]`` (default 0.5),
             ``momentum`` in ``(0, 1)`` (mmengine convention, ``1 − decay``;
             default 0.001), ``frozen_teacher`` (a checkpoint path: the
-            two-stage variant of A.5). None disables distillation.
+            two-stage variant of A.5), and :class:`EMATeacher`'s
+            ``teacher_stats``, ``teacher_target`` and ``teacher_dtype``
+            (the teacher's forward in fp32, bf16 or fp16). None disables
+            distillation.
         interpolate_logits (bool): use the logit-space shortcut when the
             head is affine. Defaults to True.
         dense_loss (bool): the dense loss (§3.4, Table 9) for plans that are

@@ -1,5 +1,6 @@
 """Self-distillation (§3.3, eq. 9): the EMA teacher's whole life cycle."""
 import contextlib
+import warnings
 from typing import Optional
 
 import torch
@@ -98,6 +99,7 @@ class EMATeacher(ExponentialMovingAverage):
                              f"{tuple(DTYPES) + ('auto', )}, got "
                              f'{teacher_dtype!r}')
         self.teacher_dtype = teacher_dtype
+        self._warned = False
         self.gamma = gamma
         self.frozen_path = frozen_teacher
         self._calls = 0
@@ -204,6 +206,12 @@ class EMATeacher(ExponentialMovingAverage):
         if name == 'bf16' and device.type not in ('cuda', 'cpu'):
             raise ValueError("model.distill.teacher_dtype='bf16' runs on CUDA "
                              f"or CPU, got {device.type}; use 'fp32'")
+        if name == 'bf16' and not fast_bf16(device) and not self._warned:
+            self._warned = True
+            warnings.warn("model.distill.teacher_dtype='bf16': this CPU has "
+                          'no native bf16 (AVX512-BF16 / AMX); torch emulates '
+                          'it, much slower than fp32. Use \'auto\' to take '
+                          'bf16 only where it is fast.')
         return DTYPES[name]
 
     def autocast(self, device: torch.device):
