@@ -283,8 +283,8 @@ def run_fashion(args, execute, job_key, load_cache):
     print(f'schedule chosen on the val split: {chosen} epochs', flush=True)
     # phase 2: every row in the low-data regime at the chosen schedule
     low_res = by_name(low_jobs(st, seeds, chosen))
-    md = report(st, seeds, chosen, sweep_res, low_res, large_res,
-                time.time() - t0, args.jobs)
+    md = report(st, seeds, chosen, sweep_res, low_res, large_res)
+    print(f'{time.time() - t0:.0f} s (runs cached before excluded)')
     with open(osp.join(args.out, 'fashion.md'), 'w') as f:
         f.write(md)
     plot_sweep(sweep_res, seeds, st['sweep'],
@@ -293,23 +293,24 @@ def run_fashion(args, execute, job_key, load_cache):
     return md
 
 
-def report(st, seeds, chosen, sweep_res, low_res, large_res, seconds, jobs):
+def report(st, seeds, chosen, sweep_res, low_res, large_res):
     low_n, large_n = 10 * st['low'], 10 * st['large']
     md = [f'# Fashion-MNIST study: where does MultiMix help?\n',
           f'CPU-sized family `configs/demo/fashion_*` (PreActResNet-18 at '
           f'1/8 width, m = 128, n = 1000, the paper\'s lr / momentum / '
-          f'weight decay), seeds {list(seeds)}, {jobs} run(s) at a time. '
+          f'weight decay), seeds {list(seeds)}. '
           f'Test top-1 on the official 10,000 test images, ECE on them, '
           f'FGSM / PGD error on the first {st["robust_n"]}. Differences are '
           f'paired over the same seeds (95 % t-interval); a verdict '
-          f'"holds" needs the whole interval in the claim\'s favour. '
-          f'This report took {seconds:.0f} s to write (cached runs '
-          f'excluded).\n']
+          f'"holds" needs the whole interval in the claim\'s favour.\n']
     md += [f'## Accuracy versus schedule length (low data: {low_n} '
            f'images)\n',
            f'The schedule of the low-data regime is the one with the best '
            f'mean **val** accuracy (5,000 held-out training images) of input '
-           f'mixup and MultiMix together: {chosen} epochs.\n',
+           f'mixup and MultiMix together among the schedules of at most '
+           f'{st["low_max_epochs"]} epochs (eight rows × {len(seeds)} seeds '
+           f'at longer schedules do not fit the 2-core budget): '
+           f'{chosen} epochs.\n',
            sweep_table(sweep_res, seeds, st['sweep'], chosen), '']
     if len(low_res) == len(ROWS) * len(seeds):
         md += [f'## Low data: {low_n} images, {chosen} epochs\n',
