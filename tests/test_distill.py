@@ -100,6 +100,17 @@ def test_teacher_keeps_its_own_bn_statistics_by_default():
     assert checked >= 4
 
 
+def _loss_and_lambda(model):
+    """Two views of 4 images, their loss, and the Λ (4 × 30) the mixer drew
+    for it (redrawn by hand from the same generator state)."""
+    gen_state = model.mixer.generator.get_state()
+    x = torch.randn(2, 4, 3, 8, 8)
+    labels = torch.tensor([0, 3, 1, 4])
+    losses = model.loss(x, _samples(labels))
+    g = torch.Generator().set_state(gen_state)
+    return x, labels, losses, Fm.sample_lambda(4, 30, (0.5, 2.0), g)
+
+
 @pytest.mark.parametrize('gamma', [0.0, 0.5, 1.0])
 @pytest.mark.parametrize('target', ['logits', 'probs'])
 def test_loss_is_eq9_with_same_lambda(gamma, target):
@@ -107,14 +118,7 @@ def test_loss_is_eq9_with_same_lambda(gamma, target):
     with torch.no_grad():  # make the teacher differ from the student
         for p in model.teacher.module.parameters():
             p.add_(0.05 * torch.randn_like(p))
-    model.train()
-    gen_state = model.mixer.generator.get_state()
-    x = torch.randn(2, 4, 3, 8, 8)
-    labels = torch.tensor([0, 3, 1, 4])
-    losses = model.loss(x, _samples(labels))
-    # by hand, with Λ drawn from the same generator state
-    g = torch.Generator().set_state(gen_state)
-    lam = Fm.sample_lambda(4, 30, (0.5, 2.0), g)
+    x, labels, losses, lam = _loss_and_lambda(model.train())
     y = torch.nn.functional.one_hot(labels, 5).float()
     s_logits = lam.t() @ model.head.fc(model.extract_feat(x[0])[-1])
     tnet = model.teacher.module

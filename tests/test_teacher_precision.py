@@ -5,8 +5,8 @@ import torch
 from mmpretrain.registry import MODELS
 
 import mmmultimix  # noqa: F401
-from mmmultimix import functional as Fm
 from mmmultimix.models.distill.ema_teacher import fast_bf16
+from test_distill import _loss_and_lambda
 from test_distill import _model as distill_model
 from test_distill import _samples
 
@@ -26,12 +26,7 @@ def _model(mixer=dict(type='MultiMix', n=30, prob=1.0), dense=False,
 
 def test_bf16_teacher_runs_in_bf16_and_mixes_in_fp32():
     model = _model(teacher_dtype='bf16')
-    gen_state = model.mixer.generator.get_state()
-    x = torch.randn(2, 4, 3, 8, 8)
-    labels = torch.tensor([0, 3, 1, 4])
-    losses = model.loss(x, _samples(labels))
-    g = torch.Generator().set_state(gen_state)
-    lam = Fm.sample_lambda(4, 30, (0.5, 2.0), g)
+    x, _, losses, lam = _loss_and_lambda(model)
     tnet = model.teacher.module
     with torch.no_grad():
         with torch.autocast('cpu', dtype=torch.bfloat16):
