@@ -89,3 +89,26 @@ def test_functional_dense_on_cuda_matches_cpu():
     lam = Fm.sample_lambda(128, 1000, generator=gcuda, device='cuda')
     assert lam.device.type == 'cuda'
     torch.testing.assert_close(lam.sum(0), torch.ones(1000, device='cuda'))
+
+
+@pytest.mark.parametrize('dtype', ['bf16', 'fp16'])
+@pytest.mark.parametrize('dense', [False, True])
+def test_reduced_precision_teacher_on_cuda(dtype, dense):
+    """issue 18: the teacher's autocast forward on the GPU gives a
+    distillation loss in fp32 close to the fp32 teacher's."""
+    if dtype == 'bf16' and not torch.cuda.is_bf16_supported():
+        pytest.skip('no bf16 on this card')
+    variant = 'dense_distil' if dense else 'distil'
+    x = torch.randn(2, 8, 3, 8, 8, device='cuda')
+    samples = [DataSample().set_gt_label(i % 10) for i in range(8)]
+    out = {}
+    for dt in ('fp32', dtype):
+        kw = dict(VARIANTS[variant])
+        kw['distill'] = dict(kw['distill'], teacher_dtype=dt)
+        model = _build(channels_last=True, **kw).cuda().train()
+        model.update_teacher()
+        torch.manual_seed(1)
+        model.mixer.generator.manual_seed(1)
+        out[dt] = model.loss(x, samples)['loss_distill']
+        assert out[dt].dtype == torch.float32 and torch.isfinite(out[dt])
+    torch.testing.assert_close(out[dtype], out['fp32'], rtol=0.02, atol=0.02)
