@@ -70,9 +70,12 @@ def test_claims_on_synthetic_results():
 def test_run_fashion_chooses_on_val_and_writes_report(tmp_path):
     calls = []
 
-    def execute(jobs, results, out, n_jobs):
+    def execute(jobs, results, out, n_jobs, train=True):
         todo = {k: j for k, j in jobs.items() if k not in results}
         calls.append(list(todo.values()))
+        lengths = [j[3] * j[1]['train_dataloader.dataset.num_per_class']
+                   for j in todo.values()]
+        assert lengths == sorted(lengths, reverse=True)  # longest first
         for key, (cfg, opts, seed, epochs, robust_n, val) in todo.items():
             row = cfg.split('_', 1)[1]
             npc = opts['train_dataloader.dataset.num_per_class']

@@ -50,7 +50,7 @@ fashion() {
     --tables table1 --seeds 0 --epochs "$FASHION_EPOCHS" --report-only \
     --out "$OUT/fashion_r18_full" --cfg-options "${opts[@]}" 2>&1 \
     | grep -v -i warn | tail -14
-  rm -rf "$OUT/fashion_r18_full/work"
+  rm -rf "$OUT/fashion_r18_full/trainings"
 }
 case "$WHAT" in
   bench) bench ;;

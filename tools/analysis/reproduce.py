@@ -121,22 +121,24 @@ def _worker_init(threads):
 def _run_job(args):
     key, job, out = args
     cfg_name, opts, seed, epochs, robust_n, val = job
-    return key, run_one(cfg_name, opts, seed, osp.join(out, 'work', key),
-                        epochs, robust_n, val)
+    return key, run_one(cfg_name, opts, seed,
+                        osp.join(out, 'trainings', key), epochs, robust_n,
+                        val)
 
 
-def execute(jobs: dict, results: dict, out: str, n_jobs: int = 1) -> dict:
-    """Runs the jobs (``{key: job}``) missing from ``results``, longest
-    first, ``n_jobs`` processes at a time (each with
+def execute(jobs: dict, results: dict, out: str, n_jobs: int = 1,
+            train: bool = True) -> dict:
+    """Runs the jobs (``{key: (cfg_name, opts, seed, epochs, robust_n,
+    val)}``) missing from ``results``, in the given order (put the long
+    ones first), ``n_jobs`` processes at a time (each with
     ``cores // n_jobs`` torch threads), caching every finished run in
-    ``<out>/runs.json`` at once; returns ``results``."""
+    ``<out>/runs.json`` at once; returns ``results``. ``train=False``
+    only says how many are cached."""
     cache = osp.join(out, 'runs.json')
     todo = [(k, j) for k, j in jobs.items() if k not in results]
-    todo.sort(key=lambda kj: -(kj[1][3] or 0) * kj[1][1].get(
-        'train_dataloader.dataset.num_per_class', 1))
     print(f'{len(jobs)} runs, {len(jobs) - len(todo)} cached, '
           f'{len(todo)} to do', flush=True)
-    if not todo:
+    if not todo or not train:
         return results
     t0 = time.time()
     args = [(k, j, out) for k, j in todo]
@@ -181,13 +183,10 @@ def run_one(cfg_name, opts, seed, work_dir, epochs=None, robust_n=None,
     returns metrics. ``robust_n``: FGSM / PGD on the first ``robust_n`` test
     images only (0: skipped; None: all). ``val``: also the top-1 accuracy on
     the val split (``val_acc``), for choosing settings."""
-    import torch
     from mmengine.config import Config
     from mmengine.runner import Runner
 
     import mmmultimix  # noqa: F401
-    from mmmultimix.evaluation import fgsm, pgd
-    from mmmultimix.evaluation.functional import expected_calibration_error
     cfg = Config.fromfile(_config_path(cfg_name))
     cfg.merge_from_dict(copy.deepcopy(opts))
     if epochs is not None:
@@ -212,11 +211,25 @@ def run_one(cfg_name, opts, seed, work_dir, epochs=None, robust_n=None,
     runner.train()
     model = runner.model
     model = getattr(model, 'module', model).eval()
+    out = evaluate(model, runner, cfg.test_dataloader, robust_n)
+    if val:
+        out['val_acc'] = evaluate(model, runner, val_loader, 0)['acc']
+    return out
+
+
+def evaluate(model, runner, loader_cfg, robust_n=None) -> dict:
+    """Top-1 (``acc``, ``clean`` error), ECE and FGSM / PGD error (first
+    ``robust_n`` images; 0: none, None: all) of ``model`` on a loader
+    config, in %."""
+    import torch
+
+    from mmmultimix.evaluation import fgsm, pgd
+    from mmmultimix.evaluation.functional import expected_calibration_error
     pre = model.data_preprocessor
     errs = dict(clean=[], fgsm=[], pgd=[])
     probs, labels = [], []
     seen = 0
-    for batch in runner.build_dataloader(cfg.test_dataloader):
+    for batch in runner.build_dataloader(loader_cfg):
         data = pre(batch, False)
         x = data['inputs']
         y = torch.cat([s.gt_label for s in data['data_samples']]).to(x.device)
@@ -244,23 +257,7 @@ def run_one(cfg_name, opts, seed, work_dir, epochs=None, robust_n=None,
            if v}
     out['acc'] = 100.0 - out['clean']
     out['ece'] = expected_calibration_error(torch.cat(probs), torch.cat(labels))
-    if val:
-        out['val_acc'] = _accuracy(model, runner, val_loader)
     return out
-
-
-def _accuracy(model, runner, loader_cfg):
-    """Top-1 (%) of ``model`` on a loader config (no attacks)."""
-    import torch
-    right = total = 0
-    for batch in runner.build_dataloader(loader_cfg):
-        data = model.data_preprocessor(batch, False)
-        y = torch.cat([s.gt_label for s in data['data_samples']])
-        with torch.no_grad():
-            pred = model(data['inputs'], mode='tensor').argmax(1)
-        right += int((pred.cpu() == y.cpu()).sum())
-        total += len(y)
-    return 100.0 * right / total
 
 
 def _fmt(vals):
@@ -355,12 +352,8 @@ def plot(spec, results, seeds, epochs, path):
     fig.savefig(path, dpi=110)
 
 
-def _dict_action():
-    from mmengine.config import DictAction
-    return DictAction
-
-
 def main(argv=None):
+    from mmengine.config import DictAction
     warnings.filterwarnings('ignore')
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--study', choices=('paper', 'fashion'), default='paper',
@@ -372,7 +365,7 @@ def main(argv=None):
                    'each); results depend on the thread count')
     p.add_argument('--config-family', default='digits')
     p.add_argument('--cfg-options', nargs='+', default={},
-                   action=_dict_action(),
+                   action=DictAction,
                    help='key=value overrides of every run\'s config '
                    '(mmengine syntax, as tools/train.py; part of the cache '
                    'key)')
@@ -414,31 +407,15 @@ def main(argv=None):
     if args.rows:
         spec = {k: [r for r in v if r[0] in args.rows]
                 for k, v in spec.items()}
-    results = load_cache(args.out)
-    cache = osp.join(args.out, 'runs.json')
     jobs = {}
     for rows in spec.values():
         for _, cfg_name, opts in rows:
             for s in args.seeds:
-                jobs[_key(cfg_name, opts, s, args.epochs)] = (cfg_name, opts,
-                                                              s)
-    todo = [(k, v) for k, v in jobs.items() if k not in results]
-    print(f'{len(jobs)} runs, {len(jobs) - len(todo)} cached, '
-          f'{len(todo)} to do', flush=True)
-    if args.report_only:
-        todo = []
+                jobs[_key(cfg_name, opts, s, args.epochs)] = (
+                    cfg_name, opts, s, args.epochs, None, False)
     t0 = time.time()
-    for i, (key, (cfg_name, opts, seed)) in enumerate(todo, 1):
-        res = run_one(cfg_name, opts, seed,
-                      osp.join(args.out, 'work', key), args.epochs)
-        results[key] = res
-        with open(cache, 'w') as f:
-            json.dump(results, f)
-        el = time.time() - t0
-        eta = el / i * (len(todo) - i)
-        bar = '#' * int(30 * i / len(todo))
-        print(f'[{bar:<30}] {i}/{len(todo)} {cfg_name} {opts} seed {seed}: '
-              f'acc {res["acc"]:.2f}  ETA {math.ceil(eta)} s', flush=True)
+    results = execute(jobs, load_cache(args.out), args.out, args.jobs,
+                      train=not args.report_only)
     md = tables(spec, results, args.seeds, args.epochs)
     header = (f'# Reproduction study: {args.config_family}, seeds '
               f'{args.seeds}' + (f', {args.epochs} epochs' if args.epochs

@@ -99,6 +99,11 @@ def job(row, seed, npc, epochs, robust_n=0, val=False):
     return cfg, opts, seed, epochs, robust_n, val
 
 
+def _cost(job) -> int:
+    """Training length of a job: epochs × images per class."""
+    return job[3] * job[1]['train_dataloader.dataset.num_per_class']
+
+
 def sweep_jobs(st, seeds):
     """Schedules the low-data regime may take get the full evaluation, so
     that its input mixup and MultiMix rows are these very runs."""
@@ -254,25 +259,25 @@ def run_fashion(args, execute, job_key, load_cache):
     st = dict(SMOKE if args.smoke else SETTINGS)
     seeds = args.seeds[:2] if args.smoke else args.seeds
     results = load_cache(args.out)
-    run = (lambda jobs: results) if args.report_only else (
-        lambda jobs: execute(jobs, results, args.out, args.jobs))
     t0 = time.time()
 
     def by_name(jobs):
-        keyed = {job_key(j): j for j in jobs.values()}
-        run(keyed)
-        return {name: results[job_key(j)] for name, j in jobs.items()
-                if job_key(j) in results}
+        """Runs ``{name: job}``, the longest (epochs × images) first, and
+        returns ``{name: metrics}`` of the finished ones."""
+        keys = {name: job_key(j) for name, j in jobs.items()}
+        order = sorted(jobs, key=lambda name: -_cost(jobs[name]))
+        execute({keys[name]: jobs[name] for name in order}, results, args.out,
+                args.jobs, train=not args.report_only)
+        return {name: results[k] for name, k in keys.items() if k in results}
 
     # phase 1: the sweep (chooses the low-data schedule) and the large regime
     sweep_j, large_j = sweep_jobs(st, seeds), large_jobs(st, seeds)
-    sweep_j_all = dict(sweep_j)
     phase1 = {**{('s', ) + k: j for k, j in sweep_j.items()},
               **{('l', ) + k: j for k, j in large_j.items()}}
     res1 = by_name(phase1)
     sweep_res = {k[1:]: v for k, v in res1.items() if k[0] == 's'}
     large_res = {k[1:]: v for k, v in res1.items() if k[0] == 'l'}
-    if len(sweep_res) < len(sweep_j_all):
+    if len(sweep_res) < len(sweep_j):
         print('sweep incomplete: run without --report-only first')
         return None
     chosen = choose_epochs({
