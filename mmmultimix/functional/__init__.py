@@ -16,7 +16,8 @@ adapt. Conventions:
 Modules: :mod:`.sampling` (Gamma, Dirichlet, Beta, Λ), :mod:`.mixing`
 (MultiMix, mixup of pairs, CutMix), :mod:`.dense` (dense MultiMix, the
 reference maths), :mod:`.dense_loss` (the same fused with eq. 15),
-:mod:`.losses` (eqs. 1 and 15), :mod:`.checks` (validators). Every public
+:mod:`.losses` (eqs. 1 and 15), :mod:`.checks` (validators),
+:mod:`.precision` (the fp32 region of interpolation). Every public
 name is re-exported here: ``from mmmultimix import functional as Fm``.
 """
 from .checks import AlphaType, check_alpha, check_beta_alpha, check_bool
@@ -27,12 +28,13 @@ from .dense_loss import DenseMixLoss, dense_multimix_loss
 from .losses import soft_cross_entropy, weighted_soft_cross_entropy
 from .mixing import (cutmix, cutmix_box_pixels, multimix, pair_mix,
                      sample_cutmix_box)
+from .precision import at_least_fp32, full_precision
 from .sampling import (LAMBDA_CHUNK_ELEMENTS, dense_lambda_chunks,
                        sample_alpha, sample_beta, sample_dense_lambda,
                        sample_dirichlet, sample_gamma, sample_lambda)
 
 __all__ = [
-    'sample_gamma', 'sample_dirichlet', 'sample_beta', 'sample_alpha',
+    'at_least_fp32', 'full_precision', 'sample_gamma', 'sample_dirichlet', 'sample_beta', 'sample_alpha',
     'sample_lambda', 'sample_dense_lambda', 'dense_lambda_chunks',
     'LAMBDA_CHUNK_ELEMENTS', 'dense_multimix_loss', 'DenseMixLoss',
     'multimix', 'pair_mix', 'sample_cutmix_box', 'cutmix_box_pixels',

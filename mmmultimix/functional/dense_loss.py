@@ -6,6 +6,7 @@ import torch
 from torch import Tensor
 
 from .checks import _check_targets
+from .precision import full_precision
 
 __all__ = ['DenseMixLoss', 'dense_multimix_loss']
 
@@ -66,7 +67,7 @@ class _DenseMultiMixLoss(torch.autograd.Function):
     @staticmethod
     def forward(ctx, logits, attn, targets, teacher, chunks, teacher_probs):
         # fp32 (fp64) throughout, also under autocast
-        with torch.autocast(logits.device.type, enabled=False):
+        with full_precision(logits):
             return _DenseMultiMixLoss._forward(ctx, logits, attn, targets,
                                                teacher, chunks, teacher_probs)
 

@@ -9,6 +9,7 @@ import torch.nn as nn
 from torch import Tensor
 
 from mmmultimix import functional as Fm
+from mmmultimix.functional import at_least_fp32, full_precision
 from ..mixers import EMBEDDING, DenseMultiMixPlan, MixPlan
 from ..utils import affine_classifier, forward_stages, num_stages
 from ..utils.dist import gather
@@ -30,17 +31,6 @@ class MixedOutput(NamedTuple):
     weights: Optional[Tensor] = None
     mhat: Optional[Tensor] = None
     is_probs: bool = False
-
-
-def at_least_fp32(x: Tensor) -> Tensor:
-    return x.to(torch.promote_types(x.dtype, torch.float32))
-
-
-def full_precision(x: Tensor):
-    """A region where autocast is off: interpolation (``Λᵀ·``, ``M̂ᵀ·``)
-    runs in at least fp32 also inside a reduced-precision network pass
-    (AMP, or a teacher with ``teacher_dtype='bf16'``)."""
-    return torch.autocast(x.device.type, enabled=False)
 
 
 def _mix(plan: MixPlan, x: Tensor, targets: Tensor):
