@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# Idempotent environment setup for mmmultimix.
+# Idempotent environment setup for mmmultimix, in two flavours:
 #
-# Creates ./.venv (if missing or incomplete) with the pinned OpenMMLab stack:
-#   torch 2.14.1, torchvision 0.29.1, mmengine 0.10.7, mmcv 2.1.0 (compiled ops,
-#   built from source with C++20 and cached), mmpretrain 1.2.0, mmdet 3.3.0.
-# A second run only checks a stamp file and returns in seconds.
+#   bash tools/setup_env.sh light   classification only (the demo, every
+#                                   mmpretrain config, the studies): mmcv-lite,
+#                                   pure Python, nothing compiled; ~5 min fresh
+#   bash tools/setup_env.sh full    + mmcv's compiled ops (mmdet's detectors,
+#                                   the test suite): builds mmcv 2.1.0 with C++20
+#                                   once (~28 min on 2 cores) and caches the wheel
+#
+# Both create ./.venv with the pinned stack: torch 2.14.1, torchvision 0.29.1,
+# mmengine 0.10.7, mmcv(-lite) 2.1.0, mmpretrain 1.2.0, mmdet 3.3.0. The full
+# flavour serves everything the light one does, so `light` after `full` keeps
+# the compiled ops. Stamp files in .venv say what is installed; a switch
+# removes the mmcv stamp before it touches mmcv, so an interrupted switch is
+# repaired by the next run. A run that finds its flavour complete returns in
+# a second.
 #
 # Environment variables:
 #   MMMULTIMIX_CACHE  where the built mmcv wheel is cached
@@ -18,8 +28,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${ROOT}/.venv"
 CACHE="${MMMULTIMIX_CACHE:-${HOME}/.cache/mmmultimix}"
 PYTHON="${PYTHON:-python3}"
-STAMP_CONTENT="torch==2.14.1 torchvision==0.29.1 mmengine==0.10.7 mmcv==2.1.0 mmpretrain==1.2.0 mmdet==3.3.0 v4"
-STAMP="${VENV}/.mmmultimix-env"
+BASE_CONTENT="torch==2.14.1 torchvision==0.29.1 mmengine==0.10.7 mmpretrain==1.2.0 mmdet==3.3.0 opencv-contrib gco scipy v5"
 
 log() { echo "[setup_env] $*" >&2; }
 
@@ -58,9 +67,18 @@ if ! fmnist_present "${FMNIST_AT}"; then
 fi
 [[ -n "${MMMULTIMIX_QUIET:-}" ]] || log "Fashion-MNIST: ${FMNIST_AT}"
 
-if [[ -f "${STAMP}" && "$(cat "${STAMP}")" == "${STAMP_CONTENT}" ]]; then
-  # Fast path: environment complete.
-  exit 0
+FLAVOUR="${1:-full}"
+case "${FLAVOUR}" in
+  light|full) ;;
+  *) log "unknown flavour '${FLAVOUR}': use 'light' (classification, no compiled ops) or 'full' (+ mmcv's ops for mmdet and the tests)"; exit 2 ;;
+esac
+BASE_STAMP="${VENV}/.mmmultimix-base"
+MMCV_STAMP="${VENV}/.mmmultimix-mmcv"
+mmcv_state() { [[ -f "${MMCV_STAMP}" ]] && cat "${MMCV_STAMP}" || echo none; }
+if [[ -f "${BASE_STAMP}" && "$(cat "${BASE_STAMP}")" == "${BASE_CONTENT}" ]]; then
+  case "${FLAVOUR}:$(mmcv_state)" in
+    light:lite|light:full|full:full) exit 0 ;;
+  esac
 fi
 
 if [[ ! -x "${VENV}/bin/python" ]]; then
@@ -71,12 +89,43 @@ PY="${VENV}/bin/python"
 PIP=("${PY}" -m pip --disable-pip-version-check)
 CONSTRAINTS="${ROOT}/tools/constraints.txt"
 
-log "installing torch + build tools"
-"${PIP[@]}" install -q -c "${CONSTRAINTS}" torch==2.14.1 torchvision==0.29.1 \
-  'setuptools>=77,<82' wheel ninja 'numpy<2.3'
+if [[ ! -f "${BASE_STAMP}" || "$(cat "${BASE_STAMP}")" != "${BASE_CONTENT}" ]]; then
+  rm -f "${BASE_STAMP}"
+  log "installing torch, mmengine, mmpretrain, mmdet and tools (pure Python; ~5 min fresh)"
+  # setuptools < 81: mmengine imports pkg_resources, which 81 deprecates with
+  # a warning on every command
+  "${PIP[@]}" install -q -c "${CONSTRAINTS}" torch==2.14.1 torchvision==0.29.1 \
+    'setuptools>=77,<81' wheel ninja 'numpy<2.3' mmengine==0.10.7 \
+    addict packaging Pillow pyyaml yapf 'opencv-contrib-python-headless<5' \
+    mmpretrain==1.2.0 mmdet==3.3.0 scipy scikit-learn pytest pytest-xdist \
+    matplotlib pycocotools umap-learn gco-wrapper
+  # mmcv(-lite) asks for opencv-python; the contrib build (SaliencyMix's
+  # fine-grained saliency) provides the same cv2 module: only one may stay
+  "${PIP[@]}" uninstall -q -y opencv-python opencv-python-headless opencv-contrib-python >/dev/null 2>&1 || true
+  "${PIP[@]}" install -q -c "${CONSTRAINTS}" --no-deps --force-reinstall 'opencv-contrib-python-headless<5'
+  log "installing mmmultimix (editable)"
+  "${PIP[@]}" install -q -c "${CONSTRAINTS}" --no-deps --no-build-isolation -e "${ROOT}"
+  echo "${BASE_CONTENT}" > "${BASE_STAMP}"
+fi
 
-log "installing mmengine"
-"${PIP[@]}" install -q -c "${CONSTRAINTS}" mmengine==0.10.7
+install_mmcv() {  # $1: path or requirement; replaces whichever mmcv is there
+  rm -f "${MMCV_STAMP}"
+  "${PIP[@]}" uninstall -q -y mmcv mmcv-lite >/dev/null 2>&1 || true
+  "${PIP[@]}" install -q -c "${CONSTRAINTS}" --no-deps "$1"
+}
+
+if [[ "${FLAVOUR}" == light ]]; then
+  if [[ "$(mmcv_state)" != lite ]]; then
+    log "installing mmcv-lite 2.1.0 (no compiled ops: classification only)"
+    install_mmcv mmcv-lite==2.1.0
+  fi
+  "${PY}" - <<'PYEOF'
+import mmcv, mmpretrain, mmengine, torch, mmmultimix  # noqa: F401
+PYEOF
+  echo lite > "${MMCV_STAMP}"
+  [[ -n "${MMMULTIMIX_QUIET:-}" ]] || log "ok: light environment (classification; 'bash tools/setup_env.sh full' adds mmcv's compiled ops for mmdet)"
+  exit 0
+fi
 
 if [[ -z "${FORCE_CUDA:-}" ]]; then
   if command -v nvcc >/dev/null 2>&1 && "${PY}" -c "import torch,sys; sys.exit(0 if torch.cuda.is_available() else 1)"; then
@@ -88,7 +137,7 @@ fi
 WHEEL_DIR="${CACHE}/mmcv-2.1.0-torch2.14.1-cuda${FORCE_CUDA}"
 mkdir -p "${WHEEL_DIR}"
 if ! ls "${WHEEL_DIR}"/mmcv-2.1.0-*.whl >/dev/null 2>&1; then
-  log "building mmcv 2.1.0 with compiled ops (FORCE_CUDA=${FORCE_CUDA}); ~15 min on 2 cores"
+  log "building mmcv 2.1.0's compiled ops (FORCE_CUDA=${FORCE_CUDA}) for mmdet's detectors and the test suite: ~28 min on 2 cores, once (cached in ${WHEEL_DIR})"
   BUILD="$(mktemp -d)"
   trap 'rm -rf "${BUILD}"' EXIT
   "${PIP[@]}" download -q --no-deps --no-binary :all: -d "${BUILD}" mmcv==2.1.0
@@ -98,25 +147,19 @@ if ! ls "${WHEEL_DIR}"/mmcv-2.1.0-*.whl >/dev/null 2>&1; then
   sed -i -e 's/-std=c++14/-std=c++20/g' -e 's/-std=c++17/-std=c++20/g' "${SRC}/setup.py"
   (cd "${SRC}" && MMCV_WITH_OPS=1 FORCE_CUDA="${FORCE_CUDA}" MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
      "${PIP[@]}" wheel -q --no-build-isolation --no-deps -w "${BUILD}/dist" .)
-  cp "${BUILD}"/dist/mmcv-2.1.0-*.whl "${WHEEL_DIR}/"
+  cp "${BUILD}"/dist/mmcv-2.1.0-*.whl "${WHEEL_DIR}/.tmp.whl"
+  mv "${WHEEL_DIR}/.tmp.whl" "${WHEEL_DIR}/$(basename "${BUILD}"/dist/mmcv-2.1.0-*.whl)"
 fi
-log "installing mmcv from ${WHEEL_DIR}"
-"${PIP[@]}" install -q -c "${CONSTRAINTS}" --no-deps "${WHEEL_DIR}"/mmcv-2.1.0-*.whl
-# mmcv's runtime dependencies (installed without --no-deps would re-resolve torch)
-"${PIP[@]}" install -q -c "${CONSTRAINTS}" addict packaging Pillow pyyaml yapf opencv-python-headless
-
-log "installing mmpretrain, mmdet and tools"
-"${PIP[@]}" install -q -c "${CONSTRAINTS}" mmpretrain==1.2.0 mmdet==3.3.0 \
-  scikit-learn pytest pytest-xdist matplotlib pycocotools umap-learn
-
-log "installing mmmultimix (editable)"
-"${PIP[@]}" install -q -c "${CONSTRAINTS}" --no-deps --no-build-isolation -e "${ROOT}"
-
+if [[ "$(mmcv_state)" != full ]]; then
+  log "installing mmcv with compiled ops from ${WHEEL_DIR}"
+  install_mmcv "$(ls "${WHEEL_DIR}"/mmcv-2.1.0-*.whl | head -1)"
+fi
 "${PY}" - <<'PYEOF'
 import torch, torchvision, mmengine, mmcv, mmpretrain, mmdet
 from mmcv.ops import nms  # compiled ops present
 assert torch.__version__.split('+')[0] == '2.14.1', torch.__version__
-print('[setup_env] ok: torch', torch.__version__, 'mmcv', mmcv.__version__,
-      'mmpretrain', mmpretrain.__version__, 'mmdet', mmdet.__version__)
+print('[setup_env] ok: full environment: torch', torch.__version__, 'mmcv',
+      mmcv.__version__, 'mmpretrain', mmpretrain.__version__, 'mmdet',
+      mmdet.__version__)
 PYEOF
-echo "${STAMP_CONTENT}" > "${STAMP}"
+echo full > "${MMCV_STAMP}"

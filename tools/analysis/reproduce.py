@@ -17,19 +17,18 @@ machine, CIFAR-100 R-18 with a short schedule)::
         --epochs 100 --tables table1 --rows baseline input_mixup multimix
 """
 import argparse
-import copy
-import hashlib
-import json
-import math
-import os
 import os.path as osp
 import statistics
 import sys
 import time
 import warnings
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from study_runner import (ROOT, execute, job_key, legacy_key,  # noqa: E402
+                          load_cache)
+
 sys.path.insert(0, ROOT)
+_key = legacy_key
 
 DENSE_HEAD = dict(type='DenseLinearClsHead')
 
@@ -88,176 +87,6 @@ def study(family: str):
     fig_alpha.append(('alpha~U[0.5,2]', f'{family}_multimix', {}))
     return dict(table1=t1, table9=t9, table10=t10, fig3a=fig_layer,
                 fig3b=fig_n, fig3c=fig_alpha)
-
-
-def _key(cfg_name, opts, seed, epochs):
-    blob = json.dumps([cfg_name, opts, seed, epochs], sort_keys=True,
-                      default=str)
-    return hashlib.sha1(blob.encode()).hexdigest()[:16]
-
-
-def job_key(job) -> str:
-    """Cache key of ``(cfg_name, opts, seed, epochs, robust_n, val)``."""
-    cfg_name, opts, seed, epochs, robust_n, val = job
-    return _key(cfg_name, dict(opts, _eval=[robust_n, val]), seed, epochs)
-
-
-def load_cache(out: str) -> dict:
-    """The finished runs cached in ``<out>/runs.json`` (creates ``out``)."""
-    os.makedirs(out, exist_ok=True)
-    cache = osp.join(out, 'runs.json')
-    if not osp.isfile(cache):
-        return {}
-    with open(cache) as f:
-        return json.load(f)
-
-
-def _worker_init(threads):
-    import torch
-    warnings.filterwarnings('ignore')
-    torch.set_num_threads(threads)
-
-
-def _run_job(args):
-    key, job, out = args
-    cfg_name, opts, seed, epochs, robust_n, val = job
-    return key, run_one(cfg_name, opts, seed,
-                        osp.join(out, 'trainings', key), epochs, robust_n,
-                        val)
-
-
-def execute(jobs: dict, results: dict, out: str, n_jobs: int = 1,
-            train: bool = True) -> dict:
-    """Runs the jobs (``{key: (cfg_name, opts, seed, epochs, robust_n,
-    val)}``) missing from ``results``, in the given order (put the long
-    ones first), ``n_jobs`` processes at a time (each with
-    ``cores // n_jobs`` torch threads), caching every finished run in
-    ``<out>/runs.json`` at once; returns ``results``. ``train=False``
-    only says how many are cached."""
-    cache = osp.join(out, 'runs.json')
-    todo = [(k, j) for k, j in jobs.items() if k not in results]
-    print(f'{len(jobs)} runs, {len(jobs) - len(todo)} cached, '
-          f'{len(todo)} to do', flush=True)
-    if not todo or not train:
-        return results
-    t0 = time.time()
-    args = [(k, j, out) for k, j in todo]
-    if n_jobs > 1:
-        import multiprocessing as mp
-        threads = max(1, (os.cpu_count() or 1) // n_jobs)
-        os.environ['OMP_NUM_THREADS'] = str(threads)
-        pool = mp.get_context('spawn').Pool(n_jobs, _worker_init, (threads, ))
-        stream = pool.imap_unordered(_run_job, args)
-    else:
-        pool, stream = None, map(_run_job, args)
-    try:
-        for i, (key, res) in enumerate(stream, 1):
-            results[key] = res
-            with open(cache + '.tmp', 'w') as f:
-                json.dump(results, f)
-            os.replace(cache + '.tmp', cache)
-            el = time.time() - t0
-            cfg_name, opts, seed, epochs = jobs[key][:4]
-            print(f'{i}/{len(todo)} {cfg_name} {opts} seed {seed} epochs '
-                  f'{epochs}: acc {res["acc"]:.2f}  ETA '
-                  f'{math.ceil(el / i * (len(todo) - i))} s', flush=True)
-    finally:
-        if pool is not None:
-            pool.close()
-            pool.join()
-    return results
-
-
-def _config_path(cfg_name):
-    for folder in ('demo', 'multimix'):
-        p = osp.join(ROOT, 'configs', folder, cfg_name + '.py')
-        if osp.isfile(p):
-            return p
-    raise FileNotFoundError(f'no config {cfg_name}.py in configs/demo or '
-                            'configs/multimix')
-
-
-def run_one(cfg_name, opts, seed, work_dir, epochs=None, robust_n=None,
-            val=False):
-    """Train, then evaluate clean / FGSM / PGD / ECE on the test set;
-    returns metrics. ``robust_n``: FGSM / PGD on the first ``robust_n`` test
-    images only (0: skipped; None: all). ``val``: also the top-1 accuracy on
-    the val split (``val_acc``), for choosing settings."""
-    from mmengine.config import Config
-    from mmengine.runner import Runner
-
-    import mmmultimix  # noqa: F401
-    cfg = Config.fromfile(_config_path(cfg_name))
-    cfg.merge_from_dict(copy.deepcopy(opts))
-    if epochs is not None:
-        cfg.train_cfg.max_epochs = epochs
-        ms = cfg.param_scheduler.get('milestones')
-        if ms is not None:
-            old = max(ms[-1], 1)
-            full = max(old * 4 // 3, 1)
-            cfg.param_scheduler.milestones = [
-                max(1, int(m * epochs / full)) for m in ms
-            ]
-    cfg.train_cfg.val_interval = 10**9
-    val_loader = copy.deepcopy(cfg.get('val_dataloader'))
-    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1,
-                                        save_last=False)
-    cfg.work_dir = work_dir
-    cfg.randomness = dict(seed=seed, deterministic=False)
-    cfg.log_level = 'ERROR'
-    cfg.experiment_name = f'repro_{time.time_ns()}'
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    model = runner.model
-    model = getattr(model, 'module', model).eval()
-    out = evaluate(model, runner, cfg.test_dataloader, robust_n)
-    if val:
-        out['val_acc'] = evaluate(model, runner, val_loader, 0)['acc']
-    return out
-
-
-def evaluate(model, runner, loader_cfg, robust_n=None) -> dict:
-    """Top-1 (``acc``, ``clean`` error), ECE and FGSM / PGD error (first
-    ``robust_n`` images; 0: none, None: all) of ``model`` on a loader
-    config, in %."""
-    import torch
-
-    from mmmultimix.evaluation import fgsm, pgd
-    from mmmultimix.evaluation.functional import expected_calibration_error
-    pre = model.data_preprocessor
-    errs = dict(clean=[], fgsm=[], pgd=[])
-    probs, labels = [], []
-    seen = 0
-    for batch in runner.build_dataloader(loader_cfg):
-        data = pre(batch, False)
-        x = data['inputs']
-        y = torch.cat([s.gt_label for s in data['data_samples']]).to(x.device)
-        x01 = ((x * pre.std + pre.mean) / 255).clamp(0, 1)
-
-        def f(v):
-            return model((v * 255 - pre.mean) / pre.std, mode='tensor')
-
-        with torch.no_grad():
-            logits = f(x01)
-        probs.append(torch.softmax(logits.float(), 1))
-        labels.append(y)
-        errs['clean'].append((logits.argmax(1) != y).float())
-        k = len(y) if robust_n is None else max(0, min(len(y),
-                                                      robust_n - seen))
-        seen += len(y)
-        if k == 0:
-            continue
-        xk, yk = x01[:k], y[:k]
-        for name, adv in (('fgsm', fgsm(f, xk, yk, 8 / 255)),
-                          ('pgd', pgd(f, xk, yk, 4 / 255, 2 / 255, 10))):
-            with torch.no_grad():
-                errs[name].append((f(adv).argmax(1) != yk).float())
-    out = {k: 100.0 * float(torch.cat(v).mean()) for k, v in errs.items()
-           if v}
-    out['acc'] = 100.0 - out['clean']
-    out['ece'] = expected_calibration_error(torch.cat(probs), torch.cat(labels))
-    return out
 
 
 def _fmt(vals):
@@ -356,10 +185,19 @@ def main(argv=None):
     from mmengine.config import DictAction
     warnings.filterwarnings('ignore')
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--study', choices=('paper', 'fashion'), default='paper',
+    p.add_argument('--study', choices=('paper', 'fashion', 'long'),
+                   default='paper',
                    help="'paper': the paper's tables on --config-family; "
                    "'fashion': where MultiMix helps on Fashion-MNIST "
-                   '(tools/analysis/study_fashion.py)')
+                   "(tools/analysis/study_fashion.py); 'long': long "
+                   'schedules on Fashion-MNIST (tools/analysis/'
+                   'study_long.py)')
+    p.add_argument('--plan', action='store_true',
+                   help='--study long: print every run with its estimated '
+                   'core-minutes and whether it is cached; train nothing')
+    p.add_argument('--part', choices=('required', 'all'), default='required',
+                   help="--study long: 'required' (the sweep and the best "
+                   "rows' first seeds) or 'all' (every planned row)")
     p.add_argument('--jobs', type=int, default=1,
                    help='runs at a time (processes, cores / jobs threads '
                    'each); results depend on the thread count')
@@ -387,13 +225,16 @@ def main(argv=None):
     args = p.parse_args(argv)
     if args.jobs < 1:
         p.error(f'--jobs must be >= 1, got {args.jobs}')
+    if args.study != 'paper' and args.cfg_options:
+        p.error('--cfg-options applies to --study paper only (the '
+                'Fashion-MNIST studies fix their settings in '
+                f'tools/analysis/study_{args.study}.py)')
     if args.study == 'fashion':
-        if args.cfg_options:
-            p.error('--cfg-options applies to --study paper only (the '
-                    'Fashion-MNIST study fixes its settings in '
-                    'tools/analysis/study_fashion.py)')
         from study_fashion import run_fashion
         return run_fashion(args, execute, job_key, load_cache)
+    if args.study == 'long':
+        from study_long import run_long
+        return run_long(args, execute, load_cache)
     spec = study(args.config_family)
     if args.smoke:
         args.seeds = args.seeds[:2] if len(args.seeds) >= 2 else [0, 1]

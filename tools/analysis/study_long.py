@@ -1,0 +1,167 @@
+"""The long-schedule Fashion-MNIST study (``reproduce.py --study long``):
+does MultiMix overtake input mixup when training is long enough, after how
+many SGD steps, and what do the dense loss and self-distillation add there?
+
+CPU-sized family ``configs/demo/fashion_*`` on the seeded nested subset of
+``SETTINGS['npc']`` images per class (1,000 images: 8 SGD steps an epoch at
+m = 128), the paper's settings otherwise; the step schedule is scaled to
+each length (lr / 10 at 1/2 and 3/4 of training). Nothing is chosen on the
+test set: every schedule is reported.
+
+The plan (``--plan`` prints it with estimated core-minutes):
+
+* ``sweep`` (required): input mixup and MultiMix at ``SETTINGS['sweep']``
+  epochs (800, 2,000, 8,000 steps), 5 seeds;
+* ``best`` (required): + dense + distil and input mixup + distil at
+  ``SETTINGS['long']`` epochs, seeds 0–2 (3–4 in ``more``); the teachers use
+  the paper's EMA momentum 0.001 (decay 0.999) at this length;
+* ``more`` (budget permitting; the device path runs it in full): every other
+  row at ``SETTINGS['long']`` epochs, the ``best`` rows' seeds 3–4, and
+  both sweep methods at ``SETTINGS['longest']`` epochs (16,000 steps, the
+  paper's 2000 epochs of CIFAR).
+
+Runs go seed by seed (all of a seed's required runs before the next seed's),
+so that a partial cache already pairs its cells. Records and cache keys are
+those of :mod:`study_runner`; a report is written from whatever is cached,
+missing cells marked missing.
+"""
+import os.path as osp
+
+from study_runner import job_key
+
+FAMILY = 'fashion'
+SETTINGS = dict(
+    npc=100,  # images per class: 1,000 training images, 8 steps an epoch
+    sweep=(100, 250, 1000),  # epochs: 800, 2,000, 8,000 SGD steps
+    long=1000,  # the long schedule of the other rows
+    longest=2000,  # 16,000 steps (``more``)
+    seeds=(0, 1, 2, 3, 4),
+    best_seeds=3,  # seeds of the ``best`` rows that are required
+    robust_n=500,  # FGSM / PGD on the first 500 test images
+    distil_momentum=0.001)  # the paper's EMA momentum (decay 0.999)
+SMOKE = dict(npc=2, sweep=(1, 2), long=2, longest=3, seeds=(0, 1),
+             best_seeds=1, robust_n=8, distil_momentum=0.001)
+STEPS_PER_EPOCH = 8  # ceil(1000 / 128)
+SWEEP_ROWS = ('input_mixup', 'multimix')
+BEST_ROWS = ('dense_distil', 'input_mixup_distil')
+OTHER_ROWS = ('baseline', 'manifold_mixup', 'cutmix', 'dense', 'distil')
+# the paper's baselines, planned once their configs exist (issue 24)
+BASELINE_ROWS = ('alignmixup', 'zeta_mixup', 'puzzlemix', 'saliencymix')
+NAMES = dict(baseline='no mixup', input_mixup='input mixup',
+             manifold_mixup='manifold mixup', cutmix='CutMix',
+             multimix='MultiMix', dense='+ dense', distil='+ distil',
+             dense_distil='+ dense + distil',
+             input_mixup_distil='input mixup + distil',
+             alignmixup='AlignMixup', zeta_mixup='ζ-Mixup',
+             puzzlemix='PuzzleMix', saliencymix='SaliencyMix')
+# fallback ms per SGD step (one thread, this 2-core host) for the plan's
+# estimate when the cache holds no run of the row yet; measured runs replace
+# them
+DEFAULT_MS = dict(default=230.0, distil=400.0)
+
+
+def _distils(row: str) -> bool:
+    return 'distil' in row
+
+
+def job(row, seed, epochs, st=SETTINGS):
+    """``(config, cfg_options, seed, epochs, robust_n, val)`` of one run."""
+    opts = {'train_dataloader.dataset.num_per_class': st['npc']}
+    if _distils(row):
+        opts['model.distill.momentum'] = st['distil_momentum']
+    return f'{FAMILY}_{row}', opts, seed, epochs, st['robust_n'], True
+
+
+def _config_exists(row) -> bool:
+    from study_runner import ROOT
+    return osp.isfile(osp.join(ROOT, 'configs', 'demo', f'{FAMILY}_{row}.py'))
+
+
+def plan(st=SETTINGS, part='required'):
+    """``[(group, row, seed, epochs)]`` in run order: seed by seed, the
+    required groups first; ``part='all'`` appends ``more``."""
+    out = []
+    for s in st['seeds']:
+        for e in sorted(st['sweep'], reverse=True):
+            out += [('sweep', r, s, e) for r in SWEEP_ROWS]
+        if s in st['seeds'][:st['best_seeds']]:
+            out += [('best', r, s, st['long']) for r in BEST_ROWS]
+    if part == 'all':
+        for s in st['seeds']:
+            if s not in st['seeds'][:st['best_seeds']]:
+                out += [('more', r, s, st['long']) for r in BEST_ROWS]
+            rows = OTHER_ROWS + tuple(r for r in BASELINE_ROWS
+                                      if _config_exists(r))
+            out += [('more', r, s, st['long']) for r in rows]
+            out += [('more', r, s, st['longest']) for r in SWEEP_ROWS]
+    elif part != 'required':
+        raise ValueError(f"part must be 'required' or 'all', got {part!r}")
+    return out
+
+
+def steps(epochs, st=SETTINGS) -> int:
+    """SGD steps of a schedule: ``ceil(10 · npc / 128)`` an epoch."""
+    return epochs * -(-10 * st['npc'] // 128)
+
+
+def ms_per_step(results: dict) -> dict:
+    """``{config: ms per SGD step}`` measured by the cached runs (training
+    wall time over steps; the mean over runs), for the plan's estimate."""
+    acc = {}
+    for rec in results.values():
+        meta = rec.get('meta')
+        if not meta or not meta.get('steps'):
+            continue
+        acc.setdefault(meta['config'], []).append(
+            1000.0 * meta['train_s'] / meta['steps'])
+    return {k: sum(v) / len(v) for k, v in acc.items()}
+
+
+def estimate_min(row, epochs, measured: dict, st=SETTINGS) -> float:
+    """Estimated core-minutes of one run (training only)."""
+    ms = measured.get(f'{FAMILY}_{row}',
+                      DEFAULT_MS['distil' if _distils(row) else 'default'])
+    return ms * steps(epochs, st) / 60000.0
+
+
+def print_plan(entries, results, st=SETTINGS):
+    """One line per run: group, row, seed, epochs, steps, estimated
+    core-minutes, cached or not; totals at the end."""
+    measured = ms_per_step(results)
+    todo_min = 0.0
+    lines = [f'{"group":6} {"row":20} {"seed":>4} {"epochs":>6} {"steps":>6} '
+             f'{"core-min":>8}  state']
+    for group, row, seed, epochs in entries:
+        cached = job_key(job(row, seed, epochs, st)) in results
+        est = estimate_min(row, epochs, measured, st)
+        todo_min += 0 if cached else est
+        lines.append(f'{group:6} {row:20} {seed:4d} {epochs:6d} '
+                     f'{steps(epochs, st):6d} {est:8.1f}  '
+                     f'{"cached" if cached else "to do"}')
+    n_done = sum(job_key(job(r, s, e, st)) in results
+                 for _, r, s, e in entries)
+    lines.append(f'{len(entries)} runs, {n_done} cached; {todo_min:.0f} '
+                 f'core-minutes to do ({todo_min / 60:.1f} core-hours)')
+    print('\n'.join(lines), flush=True)
+    return todo_min
+
+
+def run_long(args, execute, load_cache):
+    """``reproduce.py --study long``: prints the plan, trains what is
+    missing (unless ``--plan`` or ``--report-only``), writes the report."""
+    st = dict(SMOKE if args.smoke else SETTINGS)
+    results = load_cache(args.out)
+    entries = plan(st, args.part)
+    print_plan(entries, results, st)
+    if args.plan:
+        return None
+    jobs = {}
+    for _, row, seed, epochs in entries:
+        j = job(row, seed, epochs, st)
+        jobs[job_key(j)] = j
+    execute(jobs, results, args.out, args.jobs,
+            train=not args.report_only,
+            cost=lambda j: (DEFAULT_MS['distil'] if 'distil' in j[0] else
+                            DEFAULT_MS['default']) * j[3])
+    from study_long_report import write_report
+    return write_report(results, st, args.out)

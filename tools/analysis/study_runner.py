@@ -1,0 +1,251 @@
+"""The run loop, cache and evaluation shared by every study under
+``tools/analysis/`` (``reproduce.py``'s digits study, ``study_fashion``,
+``study_long``, ``teacher_precision``).
+
+A *job* is ``(cfg_name, cfg_options, seed, epochs, robust_n, val)``; its
+cache key (:func:`job_key`) hashes exactly these, so a record is found again
+whatever produced it. Finished runs are cached in ``<out>/runs.json``,
+rewritten atomically after every run, so a study resumes at run
+granularity. Every record is self-describing (:func:`run_one`): the metrics
+and, under ``meta``, what produced them (config, overrides, seed, images,
+epochs, SGD steps, threads, device, wall seconds, git commit).
+"""
+import copy
+import hashlib
+import json
+import math
+import os
+import os.path as osp
+import subprocess
+import time
+import warnings
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+__all__ = ['ROOT', 'job_key', 'legacy_key', 'load_cache', 'execute',
+           'run_one', 'evaluate', 'git_commit', 'config_path']
+
+
+def legacy_key(cfg_name, opts, seed, epochs) -> str:
+    """The cache key of the digits study's jobs (no evaluation options)."""
+    blob = json.dumps([cfg_name, opts, seed, epochs], sort_keys=True,
+                      default=str)
+    return hashlib.sha1(blob.encode()).hexdigest()[:16]
+
+
+def job_key(job) -> str:
+    """Cache key of ``(cfg_name, opts, seed, epochs, robust_n, val)``."""
+    cfg_name, opts, seed, epochs, robust_n, val = job
+    return legacy_key(cfg_name, dict(opts, _eval=[robust_n, val]), seed,
+                      epochs)
+
+
+def load_cache(out: str) -> dict:
+    """The finished runs cached in ``<out>/runs.json`` (creates ``out``)."""
+    os.makedirs(out, exist_ok=True)
+    cache = osp.join(out, 'runs.json')
+    if not osp.isfile(cache):
+        return {}
+    with open(cache) as f:
+        return json.load(f)
+
+
+def write_cache(out: str, results: dict) -> None:
+    """``<out>/runs.json`` replaced atomically (a kill leaves the old one)."""
+    cache = osp.join(out, 'runs.json')
+    with open(cache + '.tmp', 'w') as f:
+        json.dump(results, f, indent=None, sort_keys=True)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(cache + '.tmp', cache)
+
+
+def git_commit() -> str:
+    """``HEAD``'s hash, ``+dirty`` when tracked files differ from it;
+    ``unknown`` outside a git checkout."""
+    try:
+        head = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=ROOT,
+                              capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(['git', 'status', '--porcelain',
+                                '--untracked-files=no'], cwd=ROOT,
+                               capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return 'unknown'
+    return head + ('+dirty' if dirty else '')
+
+
+def _worker_init(threads):
+    import torch
+    warnings.filterwarnings('ignore')
+    torch.set_num_threads(threads)
+
+
+def _run_job(args):
+    key, job, out = args
+    cfg_name, opts, seed, epochs, robust_n, val = job
+    return key, run_one(cfg_name, opts, seed,
+                        osp.join(out, 'trainings', key), epochs, robust_n,
+                        val)
+
+
+def _eta(seconds: float) -> str:
+    seconds = int(math.ceil(seconds))
+    return f'{seconds // 3600}h{seconds % 3600 // 60:02d}m' \
+        if seconds >= 3600 else f'{seconds // 60}m{seconds % 60:02d}s'
+
+
+def execute(jobs: dict, results: dict, out: str, n_jobs: int = 1,
+            train: bool = True, cost=None) -> dict:
+    """Runs the jobs (``{key: job}``) missing from ``results``, in the given
+    order (put the long ones first), ``n_jobs`` processes at a time (each
+    with ``cores // n_jobs`` torch threads), caching every finished run in
+    ``<out>/runs.json`` at once; returns ``results``. ``train=False`` only
+    says how many are cached. ``cost(job)``, when given, weighs the jobs for
+    the ETA (e.g. SGD steps); otherwise every job counts the same."""
+    todo = [(k, j) for k, j in jobs.items() if k not in results]
+    print(f'{len(jobs)} runs, {len(jobs) - len(todo)} cached, '
+          f'{len(todo)} to do', flush=True)
+    if not todo or not train:
+        return results
+    cost = cost or (lambda job: 1.0)
+    left = sum(cost(j) for _, j in todo)
+    done_cost, t0 = 0.0, time.time()
+    args = [(k, j, out) for k, j in todo]
+    if n_jobs > 1:
+        import multiprocessing as mp
+        threads = max(1, (os.cpu_count() or 1) // n_jobs)
+        os.environ['OMP_NUM_THREADS'] = str(threads)
+        pool = mp.get_context('spawn').Pool(n_jobs, _worker_init, (threads, ))
+        stream = pool.imap_unordered(_run_job, args)
+    else:
+        pool, stream = None, map(_run_job, args)
+    try:
+        for i, (key, res) in enumerate(stream, 1):
+            results[key] = res
+            write_cache(out, results)
+            done_cost += cost(jobs[key])
+            el = time.time() - t0
+            eta = el / done_cost * (left - done_cost) if done_cost else 0
+            cfg_name, opts, seed, epochs = jobs[key][:4]
+            print(f'{i}/{len(todo)} {cfg_name} {opts} seed {seed} epochs '
+                  f'{epochs}: acc {res["acc"]:.2f} ({el:.0f} s so far, ETA '
+                  f'{_eta(eta)})', flush=True)
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
+    return results
+
+
+def config_path(cfg_name):
+    for folder in ('demo', 'multimix'):
+        p = osp.join(ROOT, 'configs', folder, cfg_name + '.py')
+        if osp.isfile(p):
+            return p
+    raise FileNotFoundError(f'no config {cfg_name}.py in configs/demo or '
+                            'configs/multimix')
+
+
+def scale_schedule(cfg, epochs) -> None:
+    """``epochs`` training epochs, the step schedule's milestones scaled to
+    the same fractions of training."""
+    cfg.train_cfg.max_epochs = epochs
+    ms = cfg.param_scheduler.get('milestones')
+    if ms is not None:
+        old = max(ms[-1], 1)
+        full = max(old * 4 // 3, 1)
+        cfg.param_scheduler.milestones = [
+            max(1, int(m * epochs / full)) for m in ms
+        ]
+
+
+def run_one(cfg_name, opts, seed, work_dir, epochs=None, robust_n=None,
+            val=False):
+    """Train, then evaluate clean / FGSM / PGD / ECE on the test set;
+    returns the metrics and ``meta`` (what produced them). ``robust_n``:
+    FGSM / PGD on the first ``robust_n`` test images only (0: skipped;
+    None: all). ``val``: also the top-1 accuracy on the val split
+    (``val_acc``), for choosing settings."""
+    import torch
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    import mmmultimix  # noqa: F401
+    t0 = time.time()
+    cfg = Config.fromfile(config_path(cfg_name))
+    cfg.merge_from_dict(copy.deepcopy(opts))
+    if epochs is not None:
+        scale_schedule(cfg, epochs)
+    cfg.train_cfg.val_interval = 10**9
+    val_loader = copy.deepcopy(cfg.get('val_dataloader'))
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1,
+                                        save_last=False)
+    cfg.work_dir = work_dir
+    cfg.randomness = dict(seed=seed, deterministic=False)
+    cfg.log_level = 'ERROR'
+    cfg.experiment_name = f'repro_{time.time_ns()}'
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    train_s = time.time() - t0
+    model = runner.model
+    model = getattr(model, 'module', model).eval()
+    out = evaluate(model, runner, cfg.test_dataloader, robust_n)
+    if val:
+        out['val_acc'] = evaluate(model, runner, val_loader, 0)['acc']
+    dev = next(model.parameters()).device
+    out['meta'] = dict(
+        config=cfg_name, cfg_options=opts, seed=seed,
+        train_images=len(runner.train_dataloader.dataset),
+        epochs=runner.max_epochs, steps=runner.iter,
+        threads=torch.get_num_threads(),
+        device=(torch.cuda.get_device_name(dev) if dev.type == 'cuda'
+                else 'cpu'),
+        robust_n=robust_n, wall_s=round(time.time() - t0, 1),
+        train_s=round(train_s, 1), commit=git_commit(),
+        torch=torch.__version__)
+    return out
+
+
+def evaluate(model, runner, loader_cfg, robust_n=None) -> dict:
+    """Top-1 (``acc``, ``clean`` error), ECE and FGSM / PGD error (first
+    ``robust_n`` images; 0: none, None: all) of ``model`` on a loader
+    config, in %."""
+    import torch
+
+    from mmmultimix.evaluation import fgsm, pgd
+    from mmmultimix.evaluation.functional import expected_calibration_error
+    pre = model.data_preprocessor
+    errs = dict(clean=[], fgsm=[], pgd=[])
+    probs, labels = [], []
+    seen = 0
+    for batch in runner.build_dataloader(loader_cfg):
+        data = pre(batch, False)
+        x = data['inputs']
+        y = torch.cat([s.gt_label for s in data['data_samples']]).to(x.device)
+        x01 = ((x * pre.std + pre.mean) / 255).clamp(0, 1)
+
+        def f(v):
+            return model((v * 255 - pre.mean) / pre.std, mode='tensor')
+
+        with torch.no_grad():
+            logits = f(x01)
+        probs.append(torch.softmax(logits.float(), 1))
+        labels.append(y)
+        errs['clean'].append((logits.argmax(1) != y).float())
+        k = len(y) if robust_n is None else max(0, min(len(y),
+                                                      robust_n - seen))
+        seen += len(y)
+        if k == 0:
+            continue
+        xk, yk = x01[:k], y[:k]
+        for name, adv in (('fgsm', fgsm(f, xk, yk, 8 / 255)),
+                          ('pgd', pgd(f, xk, yk, 4 / 255, 2 / 255, 10))):
+            with torch.no_grad():
+                errs[name].append((f(adv).argmax(1) != yk).float())
+    out = {k: 100.0 * float(torch.cat(v).mean()) for k, v in errs.items()
+           if v}
+    out['acc'] = 100.0 - out['clean']
+    out['ece'] = expected_calibration_error(torch.cat(probs), torch.cat(labels))
+    return out
