@@ -4,7 +4,7 @@ from typing import Optional
 import torch
 from torch import Tensor
 
-__all__ = ['soft_cross_entropy', 'weighted_soft_cross_entropy']
+__all__ = ['soft_cross_entropy', 'weighted_soft_cross_entropy', 'softmax_bce']
 
 
 def soft_cross_entropy(logits: Tensor, targets: Tensor) -> Tensor:
@@ -55,3 +55,28 @@ def weighted_soft_cross_entropy(logits: Tensor,
         return torch.where(ok, per_pos, torch.zeros_like(per_pos))
     count = ok.sum().clamp_min(1)
     return torch.where(ok, per_pos, torch.zeros_like(per_pos)).sum() / count
+
+
+def softmax_bce(logits: Tensor,
+                targets: Tensor,
+                weight: Optional[Tensor] = None) -> Tensor:
+    """PuzzleMix's training loss (official ``bce_loss(softmax(output),
+    target)``): binary cross-entropy of the softmax probabilities against
+    the mixed targets, averaged over examples *and* classes (fp32; logs
+    clamped at −100 as ``torch.nn.BCELoss``). ``(n, r, c)`` inputs with
+    weights ``(n, r)``: per-position means weighted as eq. 15."""
+    if logits.shape != targets.shape:
+        raise ValueError('logits and targets must have the same shape, got '
+                         f'{tuple(logits.shape)} and {tuple(targets.shape)}')
+    dt = torch.promote_types(logits.dtype, torch.float32)
+    p = torch.softmax(logits.to(dt), dim=-1)
+    bce = torch.nn.functional.binary_cross_entropy(p, targets.to(dt),
+                                                   reduction='none')
+    per = bce.mean(-1)  # (n,) or (n, r)
+    if weight is None:
+        return per.mean()
+    if weight.shape != per.shape:
+        raise ValueError(f'weight must have shape {tuple(per.shape)}, got '
+                         f'{tuple(weight.shape)}')
+    w = weight.to(per.dtype)
+    return ((per * w).sum(0) / w.sum(0).clamp_min(1e-12)).mean()

@@ -8,7 +8,8 @@ from torch import Tensor
 from .checks import _check_targets
 
 __all__ = [
-    'multimix', 'pair_mix', 'sample_cutmix_box', 'cutmix_box_pixels', 'cutmix'
+    'multimix', 'pair_mix', 'sample_cutmix_box', 'cutmix_box_pixels',
+    'cutmix', 'paste_box'
 ]
 
 
@@ -105,9 +106,21 @@ def cutmix(x: Tensor, targets: Tensor, box: Tuple[float, float, float],
     if x.dim() != 4:
         raise ValueError(f'cutmix needs (m, C, H, W) inputs, got '
                          f'{tuple(x.shape)}')
+    return paste_box(x, targets, cutmix_box_pixels(box, *x.shape[2:]), index)
+
+
+def paste_box(x: Tensor, targets: Tensor, box: Tuple[int, int, int, int],
+              index: Tensor) -> Tuple[Tensor, Tensor]:
+    """Rows ``y1:y2``, columns ``x1:x2`` (``box = (y1, y2, x1, x2)``) of
+    every image replaced by those of ``x[index]``; targets mixed by the
+    true area ratio ``λ = 1 − box_area / (h·w)`` (CutMix, SaliencyMix).
+    Returns new tensors (inputs untouched)."""
+    if x.dim() != 4:
+        raise ValueError(f'paste_box needs (m, C, H, W) inputs, got '
+                         f'{tuple(x.shape)}')
     m, _, h, w = x.shape
     _check_targets(targets, m)
-    y1, y2, x1, x2 = cutmix_box_pixels(box, h, w)
+    y1, y2, x1, x2 = box
     mask = torch.zeros(1, 1, h, w, dtype=x.dtype, device=x.device)
     mask[..., y1:y2, x1:x2] = 1
     mixed = x * (1 - mask) + x[index] * mask

@@ -10,7 +10,8 @@ from torch import Tensor
 
 from mmmultimix import functional as Fm
 from mmmultimix.functional import at_least_fp32, full_precision
-from ..mixers import EMBEDDING, DenseMultiMixPlan, MixPlan
+from ..mixers import (EMBEDDING, FEATURE_MAP, DenseMultiMixPlan, MixPlan,
+                      PuzzleMixPlan)
 from ..utils import affine_classifier, forward_stages, num_stages
 from ..utils.dist import gather
 
@@ -25,12 +26,14 @@ class MixedOutput(NamedTuple):
     ``targets`` alike; ``weights`` ``(n, r)`` for dense (eq. 15), else None;
     ``mhat`` the dense ``M̂`` ``(r, m, n)`` (shared with the teacher);
     ``is_probs``: ``logits`` holds interpolated probabilities
-    (``mix_probs``)."""
+    (``mix_probs``); ``aux_loss``: a loss the plan's network pass adds
+    (PuzzleMix's clean loss with ``clean_lam > 0``)."""
     logits: Tensor
     targets: Tensor
     weights: Optional[Tensor] = None
     mhat: Optional[Tensor] = None
     is_probs: bool = False
+    aux_loss: Optional[Tensor] = None
 
 
 def _mix(plan: MixPlan, x: Tensor, targets: Tensor):
@@ -53,6 +56,11 @@ def mixed_forward(net: nn.Module,
     teacher of a dense plan. ``mix_probs`` (a teacher's ``P̃′``): where the
     plan mixes logits, mix the per-example probabilities instead; the
     returned ``logits`` are then probabilities."""
+    if isinstance(plan, PuzzleMixPlan) and plan.solution is None:
+        aux = puzzle_saliency_pass(net, inputs, targets, plan)
+        out = mixed_forward(net, inputs, targets, plan, interpolate_logits,
+                            dense_loss, mhat, mix_probs)
+        return out._replace(aux_loss=aux)
     if isinstance(plan, DenseMultiMixPlan):
         return _dense(net, inputs, targets, plan, interpolate_logits, mhat,
                       mix_probs)
@@ -95,7 +103,12 @@ def _at_embedding(net, inputs: Tensor, targets: Tensor, plan: MixPlan,
 
 def _backbone_mixed_at_layer(net, inputs: Tensor, targets: Tensor,
                              plan: MixPlan) -> Tuple[tuple, Tensor]:
-    """Backbone output of a batch mixed at an intermediate layer."""
+    """Backbone output of a batch mixed at an intermediate layer (or at
+    the backbone's last feature map, ``FEATURE_MAP``)."""
+    if plan.layer == FEATURE_MAP:
+        feats = net.backbone(inputs)
+        mixed, mixed_targets = _mix(plan, feats[-1], targets)
+        return tuple(feats[:-1]) + (mixed, ), mixed_targets
     x = forward_stages(net.backbone, inputs, 0, plan.layer)
     x, mixed_targets = _mix(plan, x, targets)
     if plan.layer == 0:
@@ -177,3 +190,50 @@ def _dense(net, inputs: Tensor, targets: Tensor, plan: DenseMultiMixPlan,
         mixed_targets = Fm.dense_mix_targets(targets, mhat)
     return MixedOutput(logits, mixed_targets, weights, mhat,
                        mix_probs and interpolate_logits)
+
+
+def puzzle_saliency_pass(net, inputs: Tensor, targets: Tensor,
+                         plan: PuzzleMixPlan) -> Optional[Tensor]:
+    """PuzzleMix's saliency (official ``main.py``): the input gradient of
+    the mean cross-entropy of a clean pass; ``plan.clean_lam == 0``: the
+    network in eval mode, only the input gradient taken (the parameters'
+    gradients are discarded, as the official ``zero_grad``); ``> 0``: train
+    mode, and the loss ``2·clean_lam·CE/c`` is returned to be trained on.
+    The adversarial variant starts from random noise and takes one signed
+    step. Solves the plan's masks and transports."""
+    pre = getattr(net, 'data_preprocessor', None)
+    if pre is None or not hasattr(pre, 'mean') or pre.mean is None:
+        raise ValueError('PuzzleMix needs the data preprocessor\'s mean and '
+                         'std (model.data_preprocessor with mean / std) for '
+                         'its pixel-space smoothness term')
+    mean, std = pre.mean.to(inputs.dtype), pre.std.to(inputs.dtype)
+    x = inputs.detach()
+    noise = None
+    if plan.adversarial:
+        x01 = (x * std + mean) / 255.
+        noise = plan.start_noise(x01)
+        x = ((x01 + noise) * 255. - mean) / std
+    x = x.requires_grad_(True)
+    parts = [p for p in (net.backbone, net.neck, net.head) if p is not None]
+    modes = [p.training for p in parts]
+    if plan.clean_lam == 0:
+        for p in parts:
+            p.train(False)
+    try:
+        with torch.enable_grad():
+            ce = Fm.soft_cross_entropy(net.head(net.extract_feat(x)),
+                                       targets)
+            if plan.clean_lam == 0:
+                aux = None
+                grad = torch.autograd.grad(ce.mean(), x)[0]
+            else:
+                aux = (2 * plan.clean_lam * ce / targets.shape[1]).mean()
+                grad = torch.autograd.grad(aux, x, retain_graph=True)[0]
+    finally:
+        for p, mode in zip(parts, modes):
+            p.train(mode)
+    if noise is not None:
+        noise = plan.finish_noise(noise, grad)
+    plan.solve(inputs.detach(), Fm.puzzle_saliency(grad.float()), mean, std,
+               noise)
+    return aux

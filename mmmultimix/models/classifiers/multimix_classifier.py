@@ -244,15 +244,16 @@ class MultiMixClassifier(ImageClassifier):
         check_finite(out.logits)
         acc = soft_accuracy(out.logits, out.targets)
         cls = self.mix_loss(out.logits, out.targets, out.weights)
+        aux = {} if out.aux_loss is None else dict(loss_clean=out.aux_loss)
         if self.teacher is None:
-            return dict(loss=cls, acc_soft=acc)
+            return dict(loss=cls, acc_soft=acc, **aux)
         tnet = self.teacher.net(self.training)
         with torch.no_grad(), self.teacher.autocast(teacher_in.device):
             t_probs = self.teacher.target_of(self._mixed(
                 tnet, teacher_in, targets, plan, out.mhat,
                 self.teacher.mix_probs))
         dist = self.mix_loss(out.logits, t_probs, out.weights)
-        return dict(**self.teacher.combine(cls, dist), acc_soft=acc)
+        return dict(**self.teacher.combine(cls, dist), acc_soft=acc, **aux)
 
     def _fused_dense_loss(self, student_in: Tensor, teacher_in: Tensor,
                           targets: Tensor, plan: DenseMultiMixPlan) -> dict:

@@ -1,6 +1,6 @@
 """Build-time checks of a ``MultiMixClassifier``'s parts: each error names
 the config key and what fits."""
-from ..mixers import EMBEDDING
+from ..mixers import EMBEDDING, FEATURE_MAP
 from ..utils import affine_classifier, check_staged
 
 __all__ = ['check_dense_head', 'check_mixer']
@@ -22,7 +22,7 @@ def check_mixer(model, mixer) -> None:
     """Every layer the mixer may interpolate at exists; dense and
     cross-rank plans fit the head."""
     for layer in mixer.candidate_layers():
-        if layer != EMBEDDING:
+        if layer not in (EMBEDDING, FEATURE_MAP):
             check_staged(model.backbone, layer, 'model.mixer.layer')
     affine = affine_classifier(model.head) is not None
     if getattr(mixer, 'dense', False):
