@@ -68,7 +68,11 @@ def test_config_trains_two_iters(path, fake_roots, no_cifar_md5, tmp_path):
         assert cfg.model.get('mixer') is None
     else:
         assert cfg.model.mixer.type in ('MultiMix', 'InputMixup',
-                                        'ManifoldMixup', 'CutMix')
+                                        'ManifoldMixup', 'CutMix',
+                                        'AlignMixup', 'ZetaMixup',
+                                        'PuzzleMix', 'SaliencyMix')
+        if cfg.model.mixer.type == 'PuzzleMix':  # the official loss
+            assert cfg.model.loss.type == 'SoftmaxBCELoss'
         if name.endswith('_multimix.py'):
             # input-mixup half: Beta(2, 2), AlignMixup's alpha (issue 17)
             assert cfg.model.mixer.input_alpha == 2.0
@@ -99,12 +103,31 @@ def test_config_family_complete():
     assert {osp.basename(p)[:-3] for p in FASHION_CPU} == {
         f'fashion_{m}' for m in ('baseline', 'input_mixup', 'manifold_mixup',
                                  'cutmix', 'multimix', 'dense', 'distil',
-                                 'dense_distil')}
+                                 'dense_distil', 'input_mixup_distil') +
+        BASELINES}
     names = {osp.basename(p)[:-3] for p in CONFIGS}
     for fam in FAMILIES:
         for method in ('baseline', 'input_mixup', 'manifold_mixup',
                        'multimix', 'dense', 'distil', 'dense_distil'):
             assert f'{fam}_{method}' in names
+
+
+BASELINES = ('alignmixup', 'puzzlemix', 'zeta_mixup', 'saliencymix')
+
+
+def test_baseline_configs_complete():
+    """Every paper family in which the paper reports a baseline has its
+    config (issue 24); Table 9 puts distillation and the dense loss on
+    AlignMixup."""
+    names = {osp.basename(p)[:-3] for p in CONFIGS}
+    for fam in ('r18_cifar10', 'r18_cifar100', 'wrn16-8_cifar10',
+                'wrn16-8_cifar100', 'r18_tinyimagenet'):
+        for method in BASELINES:
+            assert f'{fam}_{method}' in names
+    for method in ('alignmixup', 'puzzlemix'):
+        assert f'r50_imagenet_{method}' in names
+    for suffix in ('_distil', '_denseloss', '_denseloss_distil'):
+        assert f'r18_cifar100_alignmixup{suffix}' in names
 
 
 def test_table9_configs_complete():
