@@ -12,19 +12,22 @@ def test_benchmark_table_is_well_formed(tmp_path):
     proc = subprocess.run(
         [sys.executable, 'tools/analysis/benchmark_speed.py',
          osp.join(ROOT, 'configs', 'demo', 'digits_baseline.py'),
-         '--img-size', '8', '--batch-size', '16', '--dense-size', '2',
+         '--img-size', '16', '--batch-size', '16', '--dense-size', '2',
          '--reps', '2', '--warmup', '1', '--n', '50', '--device', 'cpu',
          '--n-sweep', '10', '100', '--out', str(out),
          '--plot', str(png)],
         cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     text = out.read_text()
-    rows = re.findall(r'^\| (\S+) \| ([0-9.]+) \| ([0-9.]+) \| ±([0-9.]+) % '
-                      r'\| (—|[0-9.]+) \|$', text, flags=re.M)
+    rows = re.findall(r'^\| (\S+) \| ([0-9.]+) \| ([0-9.]+) \| (—|≥ [0-9.]+) '
+                      r'\| ±([0-9.]+) % \| (—|[0-9.]+) \|$', text, flags=re.M)
     names = [r[0] for r in rows]
     for v in ('baseline', 'input_mixup', 'manifold_mixup', 'multimix',
-              'dense', 'distil', 'dense_distil'):
+              'dense', 'distil', 'dense_distil', 'alignmixup', 'zeta_mixup',
+              'puzzlemix', 'saliencymix'):
         assert v in names
+    bounds = dict((r[0], r[3]) for r in rows)
+    assert bounds['puzzlemix'] == '≥ 0.50' and bounds['multimix'] == '—'
     base = dict((r[0], r) for r in rows)['baseline']
     assert float(base[2]) == 1.0  # ratios are relative to the baseline
     assert all(float(r[1]) > 0 for r in rows)

@@ -44,12 +44,23 @@ VARIANTS = {
     'dense': dict(type='MultiMix', n=1000, prob=1.0, dense=True),
     'distil': dict(type='MultiMix', n=1000, prob=1.0),
     'dense_distil': dict(type='MultiMix', n=1000, prob=1.0, dense=True),
+    # the paper's baselines, each on its mixing branch (prob=1)
+    'alignmixup': dict(type='AlignMixup', prob=1.0),
+    'zeta_mixup': dict(type='ZetaMixup'),
+    'puzzlemix': dict(type='PuzzleMix'),
+    'saliencymix': dict(type='SaliencyMix', prob=1.0),
 }
 DISTIL = ('distil', 'dense_distil')
+# the official loss of a variant, where it is not the soft cross-entropy
+LOSSES = {'puzzlemix': dict(type='SoftmaxBCELoss')}
+# what each variant should cost, as a ratio to no mixup (the README's
+# bounds): one more forward and backward for PuzzleMix's saliency
+BOUNDS = {'alignmixup': 0.95, 'zeta_mixup': 0.98, 'saliencymix': 0.98,
+          'puzzlemix': 0.5}
 
 
 def build_variant(cfg, mixer, dense_size, distil=False, teacher_dtype='fp32',
-                  channels_last=None):
+                  channels_last=None, loss=None):
     """The model of one variant of ``cfg`` (``channels_last`` None: the
     config's ``model.channels_last``)."""
     from mmpretrain.registry import MODELS
@@ -67,9 +78,13 @@ def build_variant(cfg, mixer, dense_size, distil=False, teacher_dtype='fp32',
                                     teacher_dtype=teacher_dtype)
     if channels_last is not None:
         model_cfg['channels_last'] = channels_last
+    if loss is not None:
+        model_cfg['loss'] = loss
+    pre = cfg.get('data_preprocessor') or {}
     model_cfg['data_preprocessor'] = dict(
         type='ClsDataPreprocessor',
-        num_classes=model_cfg['head']['num_classes'])
+        num_classes=model_cfg['head']['num_classes'],
+        **{k: pre[k] for k in ('mean', 'std') if k in pre})
     model = MODELS.build(model_cfg)
     model.init_weights()
     return model
@@ -130,13 +145,14 @@ def time_variants(steps, reps, warmup, batch_size, base='baseline'):
 
 def format_table(res, base='baseline', memory=None):
     b = res[base]['img_s']
-    lines = ['| variant | img/s | ratio to baseline | spread | '
-             'step peak memory (MB) |', '|---|---|---|---|---|']
+    lines = ['| variant | img/s | ratio to baseline | bound | spread | '
+             'step peak memory (MB) |', '|---|---|---|---|---|---|']
     for k, r in res.items():
         mem = memory.get(k) if memory else None
         mem = f'{mem:.1f}' if mem is not None else '—'
         ratio = r.get('ratio', r['img_s'] / b)
-        lines.append(f"| {k} | {r['img_s']:.1f} | {ratio:.3f} | "
+        bound = f'≥ {BOUNDS[k]:.2f}' if k in BOUNDS else '—'
+        lines.append(f"| {k} | {r['img_s']:.1f} | {ratio:.3f} | {bound} | "
                      f"±{100 * r['spread'] / 2:.1f} % | {mem} |")
     return '\n'.join(lines)
 
@@ -230,7 +246,8 @@ def variant_step(cfg, args, device, name, n=None):
     if mixer is not None and 'n' in mixer:
         mixer['n'] = args.n if n is None else n
     model = build_variant(cfg, mixer, args.dense_size, name in DISTIL,
-                          args.teacher_dtype, args.channels_last or None)
+                          args.teacher_dtype, args.channels_last or None,
+                          LOSSES.get(name))
     in_ch = cfg.model.backbone.get('in_channels', 3)
     return make_step(model, device, args.batch_size, args.img_size, in_ch)
 
