@@ -4,9 +4,19 @@ Importing the package registers every module into mmpretrain's registries
 (and mirrors them into mmdet's), so a config only needs
 ``custom_imports=dict(imports=['mmmultimix'], allow_failed_imports=False)``.
 """
-from . import checkpoint  # noqa: F401  (trusted-loading policy)
-from . import datasets, engine, evaluation, functional, models  # noqa: F401
-from .registry import mirror_into_mmdet
+import warnings
+
+# mmcv-lite (tools/setup_env.sh light: classification without compiled ops)
+# warns on every import that its deformable attention op is missing;
+# classification never uses it, and detection configs stop with the command
+# that builds the ops (engine.require_compiled_ops)
+warnings.filterwarnings(
+    'ignore', message='Fail to import ``MultiScaleDeformableAttention``',
+    category=UserWarning)
+
+from . import checkpoint  # noqa: F401,E402  (trusted-loading policy)
+from . import datasets, engine, evaluation, functional, models  # noqa: F401,E402
+from .registry import mirror_into_mmdet  # noqa: E402
 
 __version__ = '0.1.0'
 __all__ = ['datasets', 'engine', 'evaluation', 'functional', 'models',

@@ -77,6 +77,26 @@ def default_work_dir(cfg, config_path: str, work_dir=None) -> None:
                                 osp.splitext(osp.basename(config_path))[0])
 
 
+FULL_ENV_HINT = ('`bash tools/setup_env.sh full` builds them once (~28 min '
+                 'on 2 cores; the wheel is cached) and installs them in '
+                 '.venv')
+
+
+def require_compiled_ops(cfg) -> None:
+    """A detection config (``default_scope='mmdet'``) needs mmcv's compiled
+    ops (NMS, RoI align); the light environment (mmcv-lite) has none: stop
+    with the command that builds them instead of failing deep in mmdet."""
+    if cfg.get('default_scope') != 'mmdet':
+        return
+    try:
+        from mmcv.ops import nms  # noqa: F401
+    except (ImportError, ModuleNotFoundError) as e:
+        raise RuntimeError(
+            'this detection config needs mmcv\'s compiled ops (NMS, RoI '
+            'align), which the light environment (mmcv-lite, tools/'
+            f'setup_env.sh light) does not have: {FULL_ENV_HINT}') from e
+
+
 def build_runner(cfg):
     """The runner of ``cfg`` (``runner_type`` honoured, else
     :class:`MultiMixRunner`), after
@@ -85,6 +105,7 @@ def build_runner(cfg):
     from mmengine.registry import RUNNERS
 
     from .runner import MultiMixRunner
+    require_compiled_ops(cfg)
     setup_distributed(cfg)  # gloo on machines without CUDA
     if 'runner_type' not in cfg:
         return MultiMixRunner.from_cfg(cfg)

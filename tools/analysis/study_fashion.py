@@ -19,10 +19,11 @@ Regimes (CPU-sized family ``configs/demo/fashion_*``, 5 seeds each):
 Pure helpers (paired statistics, verdicts, the schedule choice) are tested
 in ``tests/test_study_fashion.py``.
 """
-import math
 import os.path as osp
 import statistics
 import time
+
+from study_stats import fmt, paired, t975, verdict  # noqa: F401
 
 ROWS = ('baseline', 'input_mixup', 'manifold_mixup', 'cutmix', 'multimix',
         'dense', 'distil', 'dense_distil')
@@ -41,45 +42,6 @@ SETTINGS = dict(
     robust_n=500)  # FGSM / PGD on the first 500 test images
 SMOKE = dict(low=2, sweep=(1, 2), low_max_epochs=2, large=3, large_epochs=1,
              robust_n=8)
-# Student's t quantiles (two-sided 95 %) for df = 1..30
-_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262,
-         2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101,
-         2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052,
-         2.048, 2.045, 2.042)
-
-
-def t975(df: int) -> float:
-    """Two-sided 95 % quantile of Student's t with ``df`` degrees of
-    freedom (1.96 beyond 30)."""
-    if df < 1:
-        raise ValueError(f'df must be >= 1, got {df}')
-    return _T975[df - 1] if df <= len(_T975) else 1.96
-
-
-def paired(a, b):
-    """Mean and 95 % t-interval of the paired differences ``a_i − b_i``
-    (same seeds): ``(mean, lo, hi)``; ``lo = hi = mean`` for one pair."""
-    if len(a) != len(b) or not a:
-        raise ValueError('paired() needs two equally long, non-empty lists')
-    d = [x - y for x, y in zip(a, b)]
-    mean = statistics.mean(d)
-    if len(d) == 1:
-        return mean, mean, mean
-    half = t975(len(d) - 1) * statistics.stdev(d) / math.sqrt(len(d))
-    return mean, mean - half, mean + half
-
-
-def verdict(lo: float, hi: float) -> str:
-    """``holds`` when the whole interval favours the claim (> 0),
-    ``does not hold`` when it lies below 0, else ``cannot tell at this
-    power``."""
-    if lo > 0:
-        return 'holds'
-    if hi < 0:
-        return 'does not hold'
-    return 'cannot tell at this power'
-
-
 def choose_epochs(val_accs: dict) -> int:
     """The schedule the study uses in the low-data regime: the epochs with
     the best mean val accuracy, ``val_accs = {epochs: [val accuracies of
@@ -181,12 +143,6 @@ def claim_rows(results: dict, seeds) -> list:
     out.append((f'+dense+distil best (vs {NAMES[r]}; best mean: '
                 f'{NAMES[top]})', mean, lo, hi, v))
     return out
-
-
-def fmt(vals) -> str:
-    mean = statistics.mean(vals)
-    std = statistics.stdev(vals) if len(vals) > 1 else 0.0
-    return f'{mean:.2f} ± {std:.2f}'
 
 
 def regime_table(results: dict, seeds, val=False) -> str:

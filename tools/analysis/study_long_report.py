@@ -1,5 +1,280 @@
-"""Report of the long-schedule study (placeholder until the tables land)."""
+"""Report of the long-schedule study (``reproduce.py --study long``): read
+from the cache alone (every record is self-describing), written from a
+partial cache with the missing cells marked missing. Cells never mix
+devices: records are grouped by ``meta.device`` and each device gets its
+own tables.
+
+Pure helpers (:func:`cells`, :func:`sweep_rows`, :func:`crossover`,
+:func:`claims`) are tested on synthetic records in
+``tests/test_study_long.py``.
+"""
+import os.path as osp
+import statistics
+
+from study_stats import fmt, mean_interval, paired, verdict
+
+ROWS_ORDER = ('baseline', 'input_mixup', 'manifold_mixup', 'cutmix',
+              'multimix', 'dense', 'distil', 'dense_distil',
+              'input_mixup_distil', 'alignmixup', 'zeta_mixup', 'puzzlemix',
+              'saliencymix')
+# (claim, metric, better, row A, row B): A beats B at the long schedule
+CLAIMS = (
+    ('MultiMix > input mixup', 'acc', 'higher', 'multimix', 'input_mixup'),
+    ('+ dense + distil > MultiMix', 'acc', 'higher', 'dense_distil',
+     'multimix'),
+    ('+ dense + distil > input mixup', 'acc', 'higher', 'dense_distil',
+     'input_mixup'),
+    ('input mixup + distil > input mixup (Table 9)', 'acc', 'higher',
+     'input_mixup_distil', 'input_mixup'),
+    ('+ dense + distil > input mixup + distil', 'acc', 'higher',
+     'dense_distil', 'input_mixup_distil'),
+    ('+ dense > MultiMix', 'acc', 'higher', 'dense', 'multimix'),
+    ('+ distil > MultiMix', 'acc', 'higher', 'distil', 'multimix'),
+    ('MultiMix: lower FGSM error than input mixup', 'fgsm', 'lower',
+     'multimix', 'input_mixup'),
+    ('MultiMix: lower PGD error than input mixup', 'pgd', 'lower',
+     'multimix', 'input_mixup'),
+    ('+ dense + distil: lower FGSM error than input mixup', 'fgsm', 'lower',
+     'dense_distil', 'input_mixup'),
+    ('+ dense + distil: lower PGD error than input mixup', 'pgd', 'lower',
+     'dense_distil', 'input_mixup'),
+    ('MultiMix: lower ECE than input mixup', 'ece', 'lower', 'multimix',
+     'input_mixup'),
+)
 
 
-def write_report(results, st, out):
+def row_of(meta: dict, family: str = 'fashion') -> str:
+    return meta['config'][len(family) + 1:]
+
+
+def cells(results: dict, npc: int) -> dict:
+    """``{device: {(row, epochs): {seed: record}}}`` of the study's records
+    (those on ``npc`` images per class)."""
+    out = {}
+    for rec in results.values():
+        meta = rec.get('meta')
+        if not meta or meta['cfg_options'].get(
+                'train_dataloader.dataset.num_per_class') != npc:
+            continue
+        dev = out.setdefault(meta['device'], {})
+        dev.setdefault((row_of(meta), meta['epochs']), {})[meta['seed']] = rec
+    return out
+
+
+def _steps(cell: dict) -> int:
+    return next(iter(cell.values()))['meta']['steps']
+
+
+def sweep_rows(dev_cells: dict, schedules, seeds):
+    """Per schedule: ``(epochs, steps, im, mm, diff)`` with the accuracy
+    lists over the seeds both rows have, and the paired ``(mean, lo, hi)``
+    (None when fewer than one common seed)."""
+    out = []
+    for e in schedules:
+        im = dev_cells.get(('input_mixup', e), {})
+        mm = dev_cells.get(('multimix', e), {})
+        common = [s for s in seeds if s in im and s in mm]
+        a = [mm[s]['acc'] for s in common]
+        b = [im[s]['acc'] for s in common]
+        steps = _steps(im or mm) if (im or mm) else None
+        out.append((e, steps, [im[s]['acc'] for s in seeds if s in im],
+                    [mm[s]['acc'] for s in seeds if s in mm],
+                    paired(a, b) if common else None, len(common)))
+    return out
+
+
+def crossover(rows, min_pairs: int = 2):
+    """The shortest schedule whose paired interval of MultiMix − input
+    mixup lies above 0: ``(epochs, steps)``; None when not reached.
+    Schedules with fewer than ``min_pairs`` paired seeds do not count."""
+    for e, steps, _, _, diff, n in rows:
+        if diff is not None and n >= min_pairs and diff[1] > 0:
+            return e, steps
     return None
+
+
+def claims(dev_cells: dict, epochs: int, seeds):
+    """``[(claim, n pairs, mean, lo, hi, verdict)]`` at ``epochs``, over the
+    seeds both rows have (claims with no pair are left out)."""
+    out = []
+    for claim, metric, better, a, b in CLAIMS:
+        ca, cb = dev_cells.get((a, epochs), {}), dev_cells.get((b, epochs), {})
+        common = [s for s in seeds if s in ca and s in cb
+                  and metric in ca[s] and metric in cb[s]]
+        if not common:
+            continue
+        va = [ca[s][metric] for s in common]
+        vb = [cb[s][metric] for s in common]
+        mean, lo, hi = paired(va, vb) if better == 'higher' else \
+            paired(vb, va)
+        v = verdict(lo, hi) if len(common) > 1 else 'one seed: no interval'
+        out.append((claim, len(common), mean, lo, hi, v))
+    return out
+
+
+def _names():
+    from study_long import NAMES
+    return NAMES
+
+
+def _missing(n: int, total: int) -> str:
+    return f' ({n}/{total} seeds)' if n < total else ''
+
+
+def sweep_table(rows, seeds) -> str:
+    md = ['| epochs (SGD steps) | input mixup | MultiMix | MultiMix − input '
+          'mixup (95 % interval) | verdict |', '|---|---|---|---|---|']
+    for e, steps, im, mm, diff, n in rows:
+        cell_im = fmt(im) + _missing(len(im), len(seeds)) if im else 'missing'
+        cell_mm = fmt(mm) + _missing(len(mm), len(seeds)) if mm else 'missing'
+        if diff is None:
+            d, v = 'missing', '—'
+        elif n == 1:
+            d, v = f'{diff[0]:+.2f} (one seed)', '—'
+        else:
+            d = f'{diff[0]:+.2f} [{diff[1]:+.2f}, {diff[2]:+.2f}] ({n} pairs)'
+            v = verdict(diff[1], diff[2])
+        st = steps if steps is not None else '?'
+        md.append(f'| {e} ({st}) | {cell_im} | {cell_mm} | {d} | {v} |')
+    return '\n'.join(md)
+
+
+def long_table(dev_cells: dict, epochs: int, seeds) -> str:
+    names = _names()
+    keys = ('acc', 'val_acc', 'fgsm', 'pgd', 'ece')
+    md = ['| row | test top-1 | val top-1 | FGSM err (8/255) | PGD err '
+          '(4/255) | ECE | seeds |', '|---|---|---|---|---|---|---|']
+    for row in ROWS_ORDER:
+        cell = dev_cells.get((row, epochs))
+        if not cell:
+            continue
+        recs = [cell[s] for s in seeds if s in cell]
+        md.append(f'| {names[row]} | ' + ' | '.join(
+            fmt([r[k] for r in recs if k in r]) for k in keys) +
+            f' | {len(recs)} |')
+    return '\n'.join(md)
+
+
+def claims_table(rows) -> str:
+    md = ['| claim | pairs | difference in its favour | 95 % interval | '
+          'verdict |', '|---|---|---|---|---|']
+    for claim, n, mean, lo, hi, v in rows:
+        md.append(f'| {claim} | {n} | {mean:+.2f} | [{lo:+.2f}, {hi:+.2f}] '
+                  f'| {v} |')
+    return '\n'.join(md)
+
+
+def best_other_row(dev_cells: dict, epochs: int, seeds):
+    """The row (not input mixup or MultiMix) with the best mean test
+    accuracy at ``epochs``; None when there is none."""
+    best = None
+    for (row, e), cell in dev_cells.items():
+        if e != epochs or row in ('input_mixup', 'multimix'):
+            continue
+        accs = [cell[s]['acc'] for s in seeds if s in cell]
+        if accs and (best is None or statistics.mean(accs) > best[1]):
+            best = (row, statistics.mean(accs))
+    return None if best is None else best[0]
+
+
+def plot(dev_cells: dict, st: dict, path: str, title: str) -> bool:
+    """Test accuracy vs SGD steps (log axis) with 95 % intervals of the
+    mean: input mixup, MultiMix, and the best other row."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    names = _names()
+    seeds = st['seeds']
+    schedules = sorted(set(st['sweep']) | {st['long'], st['longest']})
+    other = best_other_row(dev_cells, st['long'], seeds)
+    fig, ax = plt.subplots(figsize=(5.2, 3.6))
+    drawn = False
+    for row in ('input_mixup', 'multimix') + ((other, ) if other else ()):
+        xs, ys, lo, hi = [], [], [], []
+        for e in schedules:
+            cell = dev_cells.get((row, e), {})
+            accs = [cell[s]['acc'] for s in seeds if s in cell]
+            if not accs:
+                continue
+            m, a, b = mean_interval(accs)
+            xs.append(_steps(cell))
+            ys.append(m)
+            lo.append(m - a)
+            hi.append(b - m)
+        if xs:
+            drawn = True
+            ax.errorbar(xs, ys, yerr=[lo, hi], marker='o', capsize=3,
+                        label=names[row])
+    if not drawn:
+        plt.close(fig)
+        return False
+    ax.set_xscale('log')
+    ax.set_xlabel('SGD steps (m = 128)')
+    ax.set_ylabel('test top-1 (%)')
+    ax.set_title(title, fontsize=9)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def answer(rows, dev_cells, st) -> str:
+    """The plain-words lead: crossover, what the variants add."""
+    cross = crossover(rows)
+    measured = [r for r in rows if r[4] is not None]
+    longest = max((r[1] for r in measured if r[1]), default=None)
+    if cross is not None:
+        lead = (f'MultiMix overtakes input mixup from {cross[1]:,} SGD steps '
+                f'({cross[0]} epochs) on: the paired 95 % interval of '
+                'MultiMix − input mixup lies above 0 there.')
+    elif longest:
+        lead = ('MultiMix has not overtaken input mixup within '
+                f'{longest:,} SGD steps (the longest schedule measured so '
+                'far): no schedule has a paired 95 % interval of MultiMix − '
+                'input mixup above 0.')
+    else:
+        lead = 'No schedule is measured yet.'
+    parts = [lead]
+    for claim, n, mean, lo, hi, v in claims(dev_cells, st['long'],
+                                             st['seeds']):
+        if claim.startswith(('+ dense + distil > MultiMix',
+                             'input mixup + distil')):
+            parts.append(f'At {st["long"]} epochs, "{claim}": {mean:+.2f} '
+                         f'points over {n} seed(s), {v}.')
+    return ' '.join(parts)
+
+
+def write_report(results: dict, st: dict, out: str) -> str:
+    """``<out>/long.md`` (and ``long_<device>.png``) from the cache."""
+    by_dev = cells(results, st['npc'])
+    md = ['# Long schedules on Fashion-MNIST: does MultiMix overtake input '
+          'mixup?\n']
+    if not by_dev:
+        md.append('No run of this study is cached yet.\n')
+    for device in sorted(by_dev):
+        dev_cells = by_dev[device]
+        rows = sweep_rows(dev_cells, sorted(set(st['sweep']) |
+                                            {st['longest']}), st['seeds'])
+        tag = 'cpu' if device == 'cpu' else 'gpu'
+        png = f'long_{tag}.png'
+        drawn = plot(dev_cells, st, osp.join(out, png),
+                     f'Fashion-MNIST, {10 * st["npc"]} images ({device})')
+        md += [f'## Runs on {device}\n', '**Answer so far.** ' +
+               answer(rows, dev_cells, st) + '\n',
+               f'### Accuracy versus schedule length ({10 * st["npc"]} '
+               'images, 5 seeds planned)\n', sweep_table(rows, st['seeds']),
+               '']
+        if drawn:
+            md += [f'![test accuracy vs SGD steps]({png})\n']
+        md += [f'### Every row at {st["long"]} epochs\n',
+               long_table(dev_cells, st['long'], st['seeds']), '',
+               f'### Paper claims at {st["long"]} epochs (paired over the '
+               'seeds both rows have)\n',
+               claims_table(claims(dev_cells, st['long'], st['seeds'])), '']
+    text = '\n'.join(md)
+    with open(osp.join(out, 'long.md'), 'w') as f:
+        f.write(text)
+    print(text)
+    return text

@@ -1,0 +1,152 @@
+"""The long-schedule study (issue 26) on synthetic records: the plan, its
+order and estimate, resumption from a partial cache, the statistics and a
+report that marks missing cells. Seconds; nothing trains."""
+import argparse
+import os.path as osp
+import sys
+
+import pytest
+
+sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
+                            'tools', 'analysis'))
+import study_long as L  # noqa: E402
+import study_long_report as R  # noqa: E402
+from study_runner import job_key  # noqa: E402
+from study_stats import mean_interval, paired, t975  # noqa: E402
+
+
+def test_t_quantiles_come_from_scipy():
+    assert abs(t975(4) - 2.776445) < 1e-5
+    assert abs(t975(1) - 12.7062) < 1e-3
+    assert abs(t975(200) - 1.9719) < 1e-3
+    with pytest.raises(ValueError):
+        t975(0)
+    m, lo, hi = paired([3.0, 4.0, 5.0], [1.0, 1.0, 1.0])
+    assert m == 3.0 and abs((hi - m) - 4.302653 * 1 / 3**0.5) < 1e-5
+    assert mean_interval([2.0]) == (2.0, 2.0, 2.0)
+
+
+def test_plan_is_seed_major_and_complete():
+    entries = L.plan()
+    required = {(g, r, s, e) for g, r, s, e in entries}
+    for s in range(5):
+        for e in (100, 250, 1000):
+            for r in ('input_mixup', 'multimix'):
+                assert ('sweep', r, s, e) in required
+    for s in range(3):
+        for r in ('dense_distil', 'input_mixup_distil'):
+            assert ('best', r, s, 1000) in required
+    assert len(entries) == 5 * 6 + 3 * 2
+    seeds = [s for _, _, s, _ in entries]
+    assert seeds == sorted(seeds)  # a seed's runs before the next seed's
+    allp = L.plan(part='all')
+    assert allp[:len(entries)] == entries
+    more = {(r, s, e) for g, r, s, e in allp if g == 'more'}
+    assert ('multimix', 4, 2000) in more and ('baseline', 0, 1000) in more
+    assert ('dense_distil', 4, 1000) in more
+    with pytest.raises(ValueError, match='part'):
+        L.plan(part='some')
+
+
+def test_distil_rows_use_the_paper_momentum():
+    cfg, opts, seed, epochs, robust_n, val = L.job('dense_distil', 1, 1000)
+    assert cfg == 'fashion_dense_distil' and epochs == 1000
+    assert opts['model.distill.momentum'] == 0.001
+    assert opts['train_dataloader.dataset.num_per_class'] == 100
+    assert robust_n == 500 and val
+    assert 'model.distill.momentum' not in L.job('multimix', 1, 100)[1]
+    assert L.steps(1000) == 8000 and L.steps(100) == 800
+
+
+def _record(row, seed, epochs, acc, device='cpu', train_s=None):
+    steps = L.steps(epochs)
+    return dict(acc=acc, val_acc=acc - 1, fgsm=100 - acc / 2,
+                pgd=100 - acc / 3, ece=5.0, clean=100 - acc,
+                meta=dict(config=f'fashion_{row}',
+                          cfg_options=L.job(row, seed, epochs)[1], seed=seed,
+                          train_images=1000, epochs=epochs, steps=steps,
+                          threads=1, device=device, robust_n=500,
+                          wall_s=1.0, train_s=train_s or steps * 0.2,
+                          commit='abc', torch='x'))
+
+
+def test_plan_estimate_uses_measured_step_times(capsys):
+    results = {job_key(L.job('multimix', 0, 1000)):
+               _record('multimix', 0, 1000, 80.0, train_s=8000 * 0.5)}
+    measured = L.ms_per_step(results)
+    assert measured == {'fashion_multimix': 500.0}
+    assert L.estimate_min('multimix', 100, measured) == 500 * 800 / 60000
+    assert L.estimate_min('dense_distil', 100, measured) == \
+        L.DEFAULT_MS['distil'] * 800 / 60000
+    L.print_plan(L.plan(), results)
+    out = capsys.readouterr().out
+    assert out.count('cached') == 2  # the line and the total
+    assert '36 runs, 1 cached' in out
+
+
+def _fake_execute(train_log):
+    def execute(jobs, results, out, n_jobs, train=True, cost=None):
+        todo = [(k, j) for k, j in jobs.items() if k not in results]
+        train_log.append([j for _, j in todo])
+        if train:
+            for k, (cfg, opts, seed, epochs, rn, val) in todo:
+                row = cfg[len('fashion_'):]
+                acc = 70 + epochs / 100 + (2 if row == 'multimix' and
+                                           epochs >= 1000 else 0) + seed / 10
+                results[k] = _record(row, seed, epochs, acc)
+        return results
+    return execute
+
+
+def test_run_resumes_and_reports(tmp_path):
+    from study_runner import load_cache, write_cache
+    out = str(tmp_path)
+    # a partial cache: seed 0's sweep at 1000 epochs only
+    partial = {}
+    for r in ('input_mixup', 'multimix'):
+        partial[job_key(L.job(r, 0, 1000))] = _record(r, 0, 1000, 75.0)
+    write_cache(out, partial)
+    log = []
+    args = argparse.Namespace(smoke=False, out=out, part='required',
+                              plan=False, jobs=1, report_only=True)
+    md = L.run_long(args, _fake_execute(log), load_cache)
+    assert len(log[0]) == 34  # the two cached runs are not redone
+    assert 'missing' in md and '(1/5 seeds)' in md
+    args.report_only = False
+    md = L.run_long(args, _fake_execute(log), load_cache)
+    assert len(log[1]) == 34
+    assert osp.isfile(tmp_path / 'long.md') and \
+        osp.isfile(tmp_path / 'long_cpu.png')
+    # MultiMix +2 points from 1000 epochs on (seed 0's cached pair: 0)
+    assert 'MultiMix overtakes input mixup from 8,000 SGD steps' in md
+
+
+def test_crossover_and_claims_on_synthetic_cells():
+    seeds = [0, 1, 2, 3, 4]
+    results = {}
+    for e, gap in ((100, -3.0), (250, -0.5), (1000, 1.5)):
+        for s in seeds:
+            for r, acc in (('input_mixup', 80 + s), ('multimix',
+                                                      80 + s + gap + s / 50)):
+                results[job_key(L.job(r, s, e))] = _record(r, s, e, acc)
+    for s in seeds[:3]:
+        results[job_key(L.job('dense_distil', s, 1000))] = _record(
+            'dense_distil', s, 1000, 83 + s)
+    cells = R.cells(results, 100)['cpu']
+    rows = R.sweep_rows(cells, (100, 250, 1000, 2000), seeds)
+    assert R.crossover(rows) == (1000, 8000)
+    assert rows[-1][4] is None  # 2000 epochs: missing
+    cl = {c[0]: c for c in R.claims(cells, 1000, seeds)}
+    assert cl['MultiMix > input mixup'][5] == 'holds'
+    assert cl['+ dense + distil > MultiMix'][1] == 3  # paired seeds only
+    assert 'input mixup + distil > input mixup (Table 9)' not in cl
+    # a GPU record never joins a CPU cell
+    results['gpu'] = _record('multimix', 9, 1000, 99.0, device='H200')
+    by_dev = R.cells(results, 100)
+    assert set(by_dev) == {'cpu', 'H200'}
+    assert 9 not in by_dev['cpu'][('multimix', 1000)]
+    text = R.answer(rows, cells, dict(L.SETTINGS))
+    assert text.startswith('MultiMix overtakes input mixup from 8,000')
+    rows_never = R.sweep_rows(cells, (100, 250), seeds)
+    assert R.crossover(rows_never) is None
+    assert 'not overtaken' in R.answer(rows_never, cells, dict(L.SETTINGS))
