@@ -12,10 +12,10 @@ from torch import Tensor
 from mmmultimix import functional as Fm
 from ..distill import ClassifierNet, EMATeacher
 from ..mixers import BaseMixer, DenseMultiMixPlan, MixPlan
-from ..utils import (attach_outputs, check_finite, check_labels, gather,
-                     soft_accuracy, soft_targets)
-from .mixed_forward import (dense_attention, dense_real_logits,
-                            mixed_forward)
+from ..utils import (MemoryLayout, attach_outputs, check_finite,
+                     check_labels, soft_accuracy, soft_targets)
+from .fused_dense import fused_dense_loss
+from .mixed_forward import mixed_forward
 from .validation import check_dense_head, check_mixer
 
 __all__ = ['MultiMixClassifier']
@@ -129,28 +129,21 @@ class MultiMixClassifier(ImageClassifier):
             raise ValueError("model.predict_with='teacher' needs a teacher "
                              '(model.distill)')
         self.predict_with = predict_with
-        self.channels_last = Fm.check_bool(channels_last,
-                                           'model.channels_last')
-        if self.channels_last:
-            self.to(memory_format=torch.channels_last)
+        self.layout = MemoryLayout(
+            Fm.check_bool(channels_last, 'model.channels_last'))
+        self.layout.apply(self)
 
-    def _layout(self, x: Tensor) -> Tensor:
-        """An image batch in the model's memory layout."""
-        if self.channels_last and x.dim() == 4:
-            return x.contiguous(memory_format=torch.channels_last)
-        return x
+    @property
+    def channels_last(self) -> bool:
+        return self.layout.enabled
 
     # ------------------------------------------------------------ teacher
     def _student_net(self) -> ClassifierNet:
         return ClassifierNet(self.backbone, self.neck, self.head)
 
     def init_weights(self):
-        if self.channels_last:  # initialise in the standard layout: the
-            # same random draws give the same weights as channels_last=False
-            self.to(memory_format=torch.contiguous_format)
-        super().init_weights()
-        if self.channels_last:
-            self.to(memory_format=torch.channels_last)
+        with self.layout.standard(self):  # same draws as the standard layout
+            super().init_weights()
         if self.teacher is not None:
             self.teacher.init_from(self._student_net())
 
@@ -176,7 +169,7 @@ class MultiMixClassifier(ImageClassifier):
 
     def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
         if isinstance(inputs, Tensor):
-            inputs = self._layout(inputs)
+            inputs = self.layout.images(inputs)
         if mode == 'tensor' and self.predict_with == 'teacher':
             return self.teacher.module(inputs)
         return super().forward(inputs, data_samples, mode)
@@ -227,7 +220,7 @@ class MultiMixClassifier(ImageClassifier):
         return inputs, inputs
 
     def _views(self, inputs: Tensor) -> Tuple[Tensor, Tensor]:
-        return tuple(self._layout(v) for v in self._split_views(inputs))
+        return tuple(self.layout.images(v) for v in self._split_views(inputs))
 
     def loss(self, inputs: Tensor, data_samples: List[DataSample]) -> dict:
         """Loss of the interpolated batch: eq. 8 (eq. 15 for dense plans),
@@ -238,8 +231,8 @@ class MultiMixClassifier(ImageClassifier):
         plan = None if self.mixer is None else self.mixer.sample(
             student_in.shape[0], student_in.device)
         if isinstance(plan, DenseMultiMixPlan) and self.fused_dense:
-            return self._fused_dense_loss(student_in, teacher_in, targets,
-                                          plan)
+            return fused_dense_loss(self, student_in, teacher_in, targets,
+                                    plan)
         out = self._mixed(self, student_in, targets, plan)
         check_finite(out.logits)
         acc = soft_accuracy(out.logits, out.targets)
@@ -254,29 +247,3 @@ class MultiMixClassifier(ImageClassifier):
                 self.teacher.mix_probs))
         dist = self.mix_loss(out.logits, t_probs, out.weights)
         return dict(**self.teacher.combine(cls, dist), acc_soft=acc, **aux)
-
-    def _fused_dense_loss(self, student_in: Tensor, teacher_in: Tensor,
-                          targets: Tensor, plan: DenseMultiMixPlan) -> dict:
-        """Dense MultiMix (eqs. 10–15, and eq. 9 with a teacher) through
-        ``dense_mix_loss``: attention and logits of the ``m`` real maps,
-        ``Λ`` drawn chunk by chunk and consumed at once."""
-        fmap, logits = dense_real_logits(self, student_in)
-        check_finite(logits)
-        m, _, h, w = fmap.shape
-        world = plan.world
-        attn = dense_attention(self.head, fmap, targets, plan)
-        t_logits = None
-        if self.teacher is not None:
-            tnet = self.teacher.net(self.training)
-            with torch.no_grad(), self.teacher.autocast(teacher_in.device):
-                t_logits = gather(dense_real_logits(tnet, teacher_in)[1],
-                                  world)
-        out = self.dense_mix_loss(
-            gather(logits, world), gather(attn, world),
-            gather(targets, world),
-            plan.lambda_chunks(h * w, m * world, fmap.device), t_logits,
-            self.teacher is not None and self.teacher.mix_probs)
-        if t_logits is None:
-            return dict(loss=out.cls, acc_soft=out.acc)
-        return dict(**self.teacher.combine(out.cls, out.distill),
-                    acc_soft=out.acc)

@@ -1,5 +1,6 @@
 from .dist import average_buffers, gather, world_size
 from .heads import affine_classifier
+from .memory_layout import MemoryLayout, cpu_unsafe_convs
 from .predictions import attach_outputs
 from .run_stages import check_staged, forward_stages, num_stages
 from .targets import (check_finite, check_labels, soft_accuracy,
@@ -8,5 +9,6 @@ from .targets import (check_finite, check_labels, soft_accuracy,
 __all__ = [
     'affine_classifier', 'check_staged', 'forward_stages', 'num_stages',
     'average_buffers', 'gather', 'world_size', 'check_finite',
-    'soft_accuracy', 'soft_targets', 'check_labels', 'attach_outputs'
+    'soft_accuracy', 'soft_targets', 'check_labels', 'attach_outputs',
+    'MemoryLayout', 'cpu_unsafe_convs'
 ]
