@@ -111,7 +111,7 @@ def test_weights_only_policy_refuses_unknown_globals(tmp_path):
 
 def test_demo_prints_table(tmp_path):
     out = _run(['tools/demo.py', '--methods', 'baseline', 'multimix',
-                '--seeds', '0', '1', '--work-dir', str(tmp_path),
+                '--seeds', '0', '1', '--work-dir', str(tmp_path), '--jobs', '2',
                 '--cfg-options', 'train_cfg.max_epochs=2',
                 'train_cfg.val_interval=1'])
     rows = re.findall(r'^\| (no mixup|MultiMix) \| ([0-9.]+) ± ([0-9.]+) '

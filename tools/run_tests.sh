@@ -2,7 +2,7 @@
 # README test command: set up .venv when needed, then run the test suite.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-bash "${ROOT}/tools/setup_env.sh"
+bash "${ROOT}/tools/setup_env.sh" full
 cd "${ROOT}"
 # two workers (the machine's 2 cores), one torch thread each: much of the
 # suite is process start-up and single-threaded Python; a test file stays on
