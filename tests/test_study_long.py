@@ -150,3 +150,21 @@ def test_crossover_and_claims_on_synthetic_cells():
     rows_never = R.sweep_rows(cells, (100, 250), seeds)
     assert R.crossover(rows_never) is None
     assert 'not overtaken' in R.answer(rows_never, cells, dict(L.SETTINGS))
+
+
+def test_device_runs_are_keyed_apart_and_merge(tmp_path):
+    import json
+    j = L.job('multimix', 0, 1000)
+    assert L.key_of(j, '@cuda') != L.key_of(j) == job_key(j)
+    cpu = {L.key_of(j): _record('multimix', 0, 1000, 80.0)}
+    gpu = {L.key_of(j, '@cuda'): _record('multimix', 0, 1000, 81.0,
+                                          device='NVIDIA H200')}
+    path = tmp_path / 'gpu_runs.json'
+    path.write_text(json.dumps(gpu))
+    assert L.merge(cpu, str(path)) == 1 and len(cpu) == 2
+    assert L.merge(cpu, str(path)) == 0  # already there
+    by_dev = R.cells(cpu, 100)
+    assert by_dev['cpu'][('multimix', 1000)][0]['acc'] == 80.0
+    assert by_dev['NVIDIA H200'][('multimix', 1000)][0]['acc'] == 81.0
+    md = R.write_report(cpu, dict(L.SETTINGS), str(tmp_path))
+    assert '## Runs on cpu' in md and '## Runs on NVIDIA H200' in md

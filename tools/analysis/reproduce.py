@@ -195,6 +195,9 @@ def main(argv=None):
     p.add_argument('--plan', action='store_true',
                    help='--study long: print every run with its estimated '
                    'core-minutes and whether it is cached; train nothing')
+    p.add_argument('--merge', nargs='+', metavar='RUNS_JSON',
+                   help='--study long: first add the records of other '
+                   'caches (a device run\'s runs.json) to --out\'s')
     p.add_argument('--part', choices=('required', 'all'), default='required',
                    help="--study long: 'required' (the sweep and the best "
                    "rows' first seeds) or 'all' (every planned row)")

@@ -124,41 +124,70 @@ def estimate_min(row, epochs, measured: dict, st=SETTINGS) -> float:
     return ms * steps(epochs, st) / 60000.0
 
 
-def print_plan(entries, results, st=SETTINGS):
+def device_tag() -> str:
+    """``''`` on CPU, ``'@cuda'`` where the runs train on a GPU: part of
+    the cache key, so that a device's runs never stand in for another's
+    (each device's records form their own table cells)."""
+    import torch
+    return '@cuda' if torch.cuda.is_available() else ''
+
+
+def key_of(j, tag: str = '') -> str:
+    return job_key(j) + tag
+
+
+def print_plan(entries, results, st=SETTINGS, tag=''):
     """One line per run: group, row, seed, epochs, steps, estimated
     core-minutes, cached or not; totals at the end."""
     measured = ms_per_step(results)
     todo_min = 0.0
     lines = [f'{"group":6} {"row":20} {"seed":>4} {"epochs":>6} {"steps":>6} '
              f'{"core-min":>8}  state']
+    n_done = 0
     for group, row, seed, epochs in entries:
-        cached = job_key(job(row, seed, epochs, st)) in results
+        cached = key_of(job(row, seed, epochs, st), tag) in results
+        n_done += cached
         est = estimate_min(row, epochs, measured, st)
         todo_min += 0 if cached else est
         lines.append(f'{group:6} {row:20} {seed:4d} {epochs:6d} '
                      f'{steps(epochs, st):6d} {est:8.1f}  '
                      f'{"cached" if cached else "to do"}')
-    n_done = sum(job_key(job(r, s, e, st)) in results
-                 for _, r, s, e in entries)
     lines.append(f'{len(entries)} runs, {n_done} cached; {todo_min:.0f} '
                  f'core-minutes to do ({todo_min / 60:.1f} core-hours)')
     print('\n'.join(lines), flush=True)
     return todo_min
 
 
+def merge(results: dict, path: str) -> int:
+    """Adds the records of another cache (e.g. a device run's
+    ``runs.json``) whose keys are missing; returns how many."""
+    import json
+    with open(path) as f:
+        other = json.load(f)
+    new = {k: v for k, v in other.items() if k not in results}
+    results.update(new)
+    return len(new)
+
+
 def run_long(args, execute, load_cache):
     """``reproduce.py --study long``: prints the plan, trains what is
-    missing (unless ``--plan`` or ``--report-only``), writes the report."""
+    missing (unless ``--plan`` or ``--report-only``), writes the report.
+    ``--merge PATH`` first adds another cache's records (a device run)."""
+    from study_runner import write_cache
     st = dict(SMOKE if args.smoke else SETTINGS)
     results = load_cache(args.out)
+    for path in getattr(args, 'merge', None) or ():
+        print(f'merged {merge(results, path)} records from {path}')
+        write_cache(args.out, results)
+    tag = device_tag()
     entries = plan(st, args.part)
-    print_plan(entries, results, st)
+    print_plan(entries, results, st, tag)
     if args.plan:
         return None
     jobs = {}
     for _, row, seed, epochs in entries:
         j = job(row, seed, epochs, st)
-        jobs[job_key(j)] = j
+        jobs[key_of(j, tag)] = j
     execute(jobs, results, args.out, args.jobs,
             train=not args.report_only,
             cost=lambda j: (DEFAULT_MS['distil'] if 'distil' in j[0] else
