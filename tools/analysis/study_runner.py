@@ -62,7 +62,9 @@ def write_cache(out: str, results: dict) -> None:
 
 def git_commit() -> str:
     """``HEAD``'s hash, ``+dirty`` when tracked files differ from it;
-    ``unknown`` outside a git checkout."""
+    ``unknown`` outside a git checkout. Records take :data:`CODE_COMMIT`,
+    read when this module is imported (the code a process runs), not at
+    the end of a run (the tree may have moved on meanwhile)."""
     try:
         head = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=ROOT,
                               capture_output=True, text=True,
@@ -73,6 +75,9 @@ def git_commit() -> str:
     except (OSError, subprocess.CalledProcessError):
         return 'unknown'
     return head + ('+dirty' if dirty else '')
+
+
+CODE_COMMIT = git_commit()
 
 
 def _worker_init(threads):
@@ -203,7 +208,7 @@ def run_one(cfg_name, opts, seed, work_dir, epochs=None, robust_n=None,
         device=(torch.cuda.get_device_name(dev) if dev.type == 'cuda'
                 else 'cpu'),
         robust_n=robust_n, wall_s=round(time.time() - t0, 1),
-        train_s=round(train_s, 1), commit=git_commit(),
+        train_s=round(train_s, 1), commit=CODE_COMMIT,
         torch=torch.__version__)
     return out
 
