@@ -6,6 +6,8 @@
 loss), SaliencyMix (``saliencymix.py``'s ``saliency_bbox``). The official
 functions are copied with ``.cuda()`` removed and their random draws passed
 in."""
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -579,3 +581,13 @@ def test_baseline_mixers_draw_per_rank_and_resume(monkeypatch):
         m2.load_state_dict(state)
         b = [torch.rand(3, generator=m2.generator) for _ in range(2)]
         assert all(torch.equal(u, v) for u, v in zip(a, b))  # resumes
+
+
+def test_missing_contrib_opencv_names_the_install_command(monkeypatch):
+    import types
+    fake_cv2 = types.ModuleType('cv2')  # the plain build: no cv2.saliency
+    monkeypatch.setitem(sys.modules, 'cv2', fake_cv2)
+    with pytest.raises(ImportError, match='opencv-contrib-python-headless'):
+        MODELS.build(dict(type='SaliencyMix'))
+    with pytest.raises(ImportError, match='opencv-contrib-python-headless'):
+        Fm.saliency_peak(torch.randn(3, 8, 8))
