@@ -28,7 +28,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${ROOT}/.venv"
 CACHE="${MMMULTIMIX_CACHE:-${HOME}/.cache/mmmultimix}"
 PYTHON="${PYTHON:-python3}"
-BASE_CONTENT="torch==2.14.1 torchvision==0.29.1 mmengine==0.10.7 mmpretrain==1.2.0 mmdet==3.3.0 opencv-contrib gco scipy v5"
+BASE_CONTENT="torch==2.14.1 torchvision==0.29.1 mmengine==0.10.7 mmpretrain==1.2.0 mmdet==3.3.0 opencv-contrib gco scipy setuptools<80.9 v6"
 
 log() { echo "[setup_env] $*" >&2; }
 
@@ -92,10 +92,11 @@ CONSTRAINTS="${ROOT}/tools/constraints.txt"
 if [[ ! -f "${BASE_STAMP}" || "$(cat "${BASE_STAMP}")" != "${BASE_CONTENT}" ]]; then
   rm -f "${BASE_STAMP}"
   log "installing torch, mmengine, mmpretrain, mmdet and tools (pure Python; ~5 min fresh)"
-  # setuptools < 81: mmengine imports pkg_resources, which 81 deprecates with
-  # a warning on every command
+  # setuptools < 80.9: mmengine imports pkg_resources, which 80.9 and later
+  # deprecate with a UserWarning on every command (before: a
+  # DeprecationWarning, hidden by default)
   "${PIP[@]}" install -q -c "${CONSTRAINTS}" torch==2.14.1 torchvision==0.29.1 \
-    'setuptools>=77,<81' wheel ninja 'numpy<2.3' mmengine==0.10.7 \
+    'setuptools>=77,<80.9' wheel ninja 'numpy<2.3' mmengine==0.10.7 \
     addict packaging Pillow pyyaml yapf 'opencv-contrib-python-headless<5' \
     mmpretrain==1.2.0 mmdet==3.3.0 scipy scikit-learn pytest pytest-xdist \
     matplotlib pycocotools umap-learn gco-wrapper
