@@ -155,9 +155,23 @@ def test_no_hidden_defaults_in_shipped_configs():
             continue
         cfg = Config.fromfile(path)
         name = osp.basename(path)
-        assert cfg.model.loss.type == 'WeightedSoftCrossEntropyLoss', name
-        assert 'label_smooth_val' not in cfg.model.head.get('loss', {})
         mixer = cfg.model.get('mixer')
+        # PuzzleMix trains on its official loss (BCE of the softmax)
+        loss = 'SoftmaxBCELoss' if mixer is not None and \
+            mixer.type == 'PuzzleMix' else 'WeightedSoftCrossEntropyLoss'
+        assert cfg.model.loss.type == loss, name
+        assert 'label_smooth_val' not in cfg.model.head.get('loss', {})
+        if mixer is not None and mixer.type in ('AlignMixup', 'PuzzleMix',
+                                                'ZetaMixup', 'SaliencyMix'):
+            # the official hyper-parameters are spelled out in the config
+            keys = dict(AlignMixup=('alpha', 'prob', 'eps', 'max_iter'),
+                        PuzzleMix=('alpha', 'block_nums', 'beta', 'gamma',
+                                   'eta', 'neigh_size', 't_size',
+                                   'clean_lam'),
+                        ZetaMixup=('gamma', ),
+                        SaliencyMix=('alpha', 'prob'))[mixer.type]
+            for key in keys:
+                assert key in mixer, (name, key)
         if mixer is not None and mixer.type == 'MultiMix':
             for key in ('n', 'alpha', 'prob', 'input_alpha', 'layer'):
                 assert key in mixer, (name, key)
