@@ -64,7 +64,11 @@ def run_one(method: str, seed: int, work_dir: str, cfg_options=None,
 
 def _worker_init(threads: int) -> None:
     import torch
-    warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
+
+    # mmengine sets the 'fork' start method of its config in every runner
+    # and warns that this spawned worker has 'spawn': the demo's loaders
+    # have no worker processes, so the method is never used
+    warnings.filterwarnings('ignore', message='Multi-processing start method')
     torch.set_num_threads(threads)
 
 

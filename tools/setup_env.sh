@@ -86,7 +86,10 @@ if [[ ! -x "${VENV}/bin/python" ]]; then
   "${PYTHON}" -m venv "${VENV}"
 fi
 PY="${VENV}/bin/python"
-PIP=("${PY}" -m pip --disable-pip-version-check)
+# -qq on top of each call's -q: pip's warnings about this machine's own
+# configuration (e.g. an index folder that does not exist) are not ours to
+# print; errors still are
+PIP=("${PY}" -m pip --disable-pip-version-check -q)
 CONSTRAINTS="${ROOT}/tools/constraints.txt"
 
 if [[ ! -f "${BASE_STAMP}" || "$(cat "${BASE_STAMP}")" != "${BASE_CONTENT}" ]]; then
