@@ -65,10 +65,11 @@ def _steps(cell: dict) -> int:
     return next(iter(cell.values()))['meta']['steps']
 
 
-def sweep_rows(dev_cells: dict, schedules, seeds):
-    """Per schedule: ``(epochs, steps, im, mm, diff)`` with the accuracy
-    lists over the seeds both rows have, and the paired ``(mean, lo, hi)``
-    (None when fewer than one common seed)."""
+def sweep_rows(dev_cells: dict, schedules, seeds, steps_of=None):
+    """Per schedule: ``(epochs, steps, im, mm, diff, pairs)`` with the
+    accuracy lists of each row, the paired ``(mean, lo, hi)`` over the seeds
+    both rows have (None without a common seed) and their number.
+    ``steps_of(epochs)`` gives the steps of a schedule without a run."""
     out = []
     for e in schedules:
         im = dev_cells.get(('input_mixup', e), {})
@@ -76,7 +77,8 @@ def sweep_rows(dev_cells: dict, schedules, seeds):
         common = [s for s in seeds if s in im and s in mm]
         a = [mm[s]['acc'] for s in common]
         b = [im[s]['acc'] for s in common]
-        steps = _steps(im or mm) if (im or mm) else None
+        steps = _steps(im or mm) if (im or mm) else (
+            steps_of(e) if steps_of else None)
         out.append((e, steps, [im[s]['acc'] for s in seeds if s in im],
                     [mm[s]['acc'] for s in seeds if s in mm],
                     paired(a, b) if common else None, len(common)))
@@ -188,7 +190,7 @@ def plot(dev_cells: dict, st: dict, path: str, title: str) -> bool:
     schedules = sorted(set(st['sweep']) | {st['long'], st['longest']})
     other = best_other_row(dev_cells, st['long'], seeds)
     fig, ax = plt.subplots(figsize=(5.2, 3.6))
-    drawn = False
+    drawn, ticks = False, set()
     for row in ('input_mixup', 'multimix') + ((other, ) if other else ()):
         xs, ys, lo, hi = [], [], [], []
         for e in schedules:
@@ -203,12 +205,16 @@ def plot(dev_cells: dict, st: dict, path: str, title: str) -> bool:
             hi.append(b - m)
         if xs:
             drawn = True
+            ticks.update(xs)
             ax.errorbar(xs, ys, yerr=[lo, hi], marker='o', capsize=3,
                         label=names[row])
     if not drawn:
         plt.close(fig)
         return False
     ax.set_xscale('log')
+    ax.set_xticks(sorted(ticks))
+    ax.set_xticklabels([f'{t:,}' for t in sorted(ticks)])
+    ax.minorticks_off()
     ax.set_xlabel('SGD steps (m = 128)')
     ax.set_ylabel('test top-1 (%)')
     ax.set_title(title, fontsize=9)
@@ -230,10 +236,12 @@ def answer(rows, dev_cells, st) -> str:
                 f'({cross[0]} epochs) on: the paired 95 % interval of '
                 'MultiMix − input mixup lies above 0 there.')
     elif longest:
+        pairs = max(r[5] for r in measured if r[1] == longest)
         lead = ('MultiMix has not overtaken input mixup within '
                 f'{longest:,} SGD steps (the longest schedule measured so '
-                'far): no schedule has a paired 95 % interval of MultiMix − '
-                'input mixup above 0.')
+                f'far, {pairs} paired seed(s) there): no schedule has a '
+                'paired 95 % interval of MultiMix − input mixup above 0 over '
+                'at least 2 seeds.')
     else:
         lead = 'No schedule is measured yet.'
     parts = [lead]
@@ -255,8 +263,10 @@ def write_report(results: dict, st: dict, out: str) -> str:
         md.append('No run of this study is cached yet.\n')
     for device in sorted(by_dev):
         dev_cells = by_dev[device]
+        from study_long import steps as steps_of
         rows = sweep_rows(dev_cells, sorted(set(st['sweep']) |
-                                            {st['longest']}), st['seeds'])
+                                            {st['longest']}), st['seeds'],
+                          lambda e: steps_of(e, st))
         tag = 'cpu' if device == 'cpu' else 'gpu'
         png = f'long_{tag}.png'
         drawn = plot(dev_cells, st, osp.join(out, png),
