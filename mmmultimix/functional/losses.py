@@ -7,6 +7,27 @@ from torch import Tensor
 __all__ = ['soft_cross_entropy', 'weighted_soft_cross_entropy', 'softmax_bce']
 
 
+def _weighted_mean(per: Tensor, weight: Optional[Tensor]) -> Tensor:
+    """The reduction of eq. 15 of per-example (``(n,)``) or per-position
+    (``(n, r)``) losses: the mean without weights; with weights ``s``, the
+    ``s``-weighted mean over the examples at each position, averaged over the
+    positions whose total weight is positive."""
+    if weight is None:
+        return per.mean()
+    if weight.shape != per.shape:
+        raise ValueError(f'weight must have shape {tuple(per.shape)}, got '
+                         f'{tuple(weight.shape)}')
+    w = weight.to(per.dtype)
+    total = w.sum(dim=0)  # () or (r,)
+    ok = total > 0
+    per_pos = (per * w).sum(dim=0) / torch.where(ok, total,
+                                                torch.ones_like(total))
+    if per_pos.dim() == 0:
+        return torch.where(ok, per_pos, torch.zeros_like(per_pos))
+    count = ok.sum().clamp_min(1)
+    return torch.where(ok, per_pos, torch.zeros_like(per_pos)).sum() / count
+
+
 def soft_cross_entropy(logits: Tensor, targets: Tensor) -> Tensor:
     """Per-example cross-entropy ``-Σ_c y_c log p_c`` with ``p =
     softmax(logits)`` computed in fp32. Shapes ``(..., c)`` -> ``(...)``."""
@@ -40,21 +61,7 @@ def weighted_soft_cross_entropy(logits: Tensor,
     if logits.dim() not in (2, 3):
         raise ValueError('logits must have shape (n, c) or (n, r, c), got '
                          f'{tuple(logits.shape)}')
-    ce = soft_cross_entropy(logits, targets)  # (n,) or (n, r)
-    if weight is None:
-        return ce.mean()
-    if weight.shape != ce.shape:
-        raise ValueError(f'weight must have shape {tuple(ce.shape)}, got '
-                         f'{tuple(weight.shape)}')
-    w = weight.to(ce.dtype)
-    total = w.sum(dim=0)  # () or (r,)
-    ok = total > 0
-    per_pos = (ce * w).sum(dim=0) / torch.where(ok, total,
-                                                torch.ones_like(total))
-    if per_pos.dim() == 0:
-        return torch.where(ok, per_pos, torch.zeros_like(per_pos))
-    count = ok.sum().clamp_min(1)
-    return torch.where(ok, per_pos, torch.zeros_like(per_pos)).sum() / count
+    return _weighted_mean(soft_cross_entropy(logits, targets), weight)
 
 
 def softmax_bce(logits: Tensor,
@@ -64,7 +71,8 @@ def softmax_bce(logits: Tensor,
     target)``): binary cross-entropy of the softmax probabilities against
     the mixed targets, averaged over examples *and* classes (fp32; logs
     clamped at −100 as ``torch.nn.BCELoss``). ``(n, r, c)`` inputs with
-    weights ``(n, r)``: per-position means weighted as eq. 15."""
+    weights ``(n, r)``: reduced as eq. 15 (:func:`weighted_soft_cross_entropy`).
+    """
     if logits.shape != targets.shape:
         raise ValueError('logits and targets must have the same shape, got '
                          f'{tuple(logits.shape)} and {tuple(targets.shape)}')
@@ -72,11 +80,4 @@ def softmax_bce(logits: Tensor,
     p = torch.softmax(logits.to(dt), dim=-1)
     bce = torch.nn.functional.binary_cross_entropy(p, targets.to(dt),
                                                    reduction='none')
-    per = bce.mean(-1)  # (n,) or (n, r)
-    if weight is None:
-        return per.mean()
-    if weight.shape != per.shape:
-        raise ValueError(f'weight must have shape {tuple(per.shape)}, got '
-                         f'{tuple(weight.shape)}')
-    w = weight.to(per.dtype)
-    return ((per * w).sum(0) / w.sum(0).clamp_min(1e-12)).mean()
+    return _weighted_mean(bce.mean(-1), weight)  # (n,) or (n, r) first

@@ -1,17 +1,14 @@
 """Soft-target cross-entropy with per-example (per-position) weights."""
-from typing import Optional
-
 from mmpretrain.registry import MODELS
-from torch import Tensor
 
 from mmmultimix import functional as Fm
-from .weighted_loss import WeightedLoss
+from .weighted_loss import SoftTargetLoss
 
 __all__ = ['WeightedSoftCrossEntropyLoss']
 
 
 @MODELS.register_module()
-class WeightedSoftCrossEntropyLoss(WeightedLoss):
+class WeightedSoftCrossEntropyLoss(SoftTargetLoss):
     """Eq. 15 of the paper (eq. 1 without weights), a thin adapter over
     :func:`mmmultimix.functional.weighted_soft_cross_entropy`.
 
@@ -23,9 +20,4 @@ class WeightedSoftCrossEntropyLoss(WeightedLoss):
         loss_weight (float): multiplier. Defaults to 1.0.
     """
 
-    def forward(self,
-                logits: Tensor,
-                targets: Tensor,
-                weight: Optional[Tensor] = None) -> Tensor:
-        return self.loss_weight * Fm.weighted_soft_cross_entropy(
-            logits, targets, weight)
+    loss_fn = staticmethod(Fm.weighted_soft_cross_entropy)
