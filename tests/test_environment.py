@@ -2,6 +2,7 @@
 (mmcv-lite, no compiled ops) refuses and why."""
 import pytest
 
+
 def test_detection_without_compiled_ops_names_the_build_command(monkeypatch):
     """The light environment (mmcv-lite) has no compiled ops: a detection
     config stops before mmdet fails deep inside (issue 25)."""
