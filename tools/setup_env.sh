@@ -6,7 +6,7 @@
 #                                   pure Python, nothing compiled; ~5 min fresh
 #   bash tools/setup_env.sh full    + mmcv's compiled ops (mmdet's detectors,
 #                                   the test suite): builds mmcv 2.1.0 with C++20
-#                                   once (~28 min on 2 cores) and caches the wheel
+#                                   once (15-30 min on 2 cores) and caches the wheel
 #
 # Both create ./.venv with the pinned stack: torch 2.14.1, torchvision 0.29.1,
 # mmengine 0.10.7, mmcv(-lite) 2.1.0, mmpretrain 1.2.0, mmdet 3.3.0. The full
@@ -94,7 +94,7 @@ CONSTRAINTS="${ROOT}/tools/constraints.txt"
 
 if [[ ! -f "${BASE_STAMP}" || "$(cat "${BASE_STAMP}")" != "${BASE_CONTENT}" ]]; then
   rm -f "${BASE_STAMP}"
-  log "installing torch, mmengine, mmpretrain, mmdet and tools (pure Python; ~5 min fresh)"
+  log "installing torch, mmengine, mmpretrain, mmdet and tools (nothing compiled; ~2 min fresh)"
   # setuptools < 80.9: mmengine imports pkg_resources, which 80.9 and later
   # deprecate with a UserWarning on every command (before: a
   # DeprecationWarning, hidden by default)
@@ -141,7 +141,7 @@ fi
 WHEEL_DIR="${CACHE}/mmcv-2.1.0-torch2.14.1-cuda${FORCE_CUDA}"
 mkdir -p "${WHEEL_DIR}"
 if ! ls "${WHEEL_DIR}"/mmcv-2.1.0-*.whl >/dev/null 2>&1; then
-  log "building mmcv 2.1.0's compiled ops (FORCE_CUDA=${FORCE_CUDA}) for mmdet's detectors and the test suite: ~28 min on 2 cores, once (cached in ${WHEEL_DIR})"
+  log "building mmcv 2.1.0's compiled ops (FORCE_CUDA=${FORCE_CUDA}) for mmdet's detectors and the test suite: 15-30 min on 2 cores, once (cached in ${WHEEL_DIR})"
   BUILD="$(mktemp -d)"
   trap 'rm -rf "${BUILD}"' EXIT
   "${PIP[@]}" download -q --no-deps --no-binary :all: -d "${BUILD}" mmcv==2.1.0

@@ -77,9 +77,9 @@ def default_work_dir(cfg, config_path: str, work_dir=None) -> None:
                                 osp.splitext(osp.basename(config_path))[0])
 
 
-FULL_ENV_HINT = ('`bash tools/setup_env.sh full` builds them once (~28 min '
-                 'on 2 cores; the wheel is cached) and installs them in '
-                 '.venv')
+FULL_ENV_HINT = ('`bash tools/setup_env.sh full` builds them once (15-30 '
+                 'min on 2 cores; the wheel is cached) and installs them '
+                 'in .venv')
 
 
 def require_compiled_ops(cfg) -> None:
