@@ -26,7 +26,7 @@ def _cost(x: Tensor, y: Tensor) -> Tensor:
 
 
 def _logsumexp(a: Tensor, dim: int = -1) -> Tensor:
-    """``logsumexp`` over the last dim with the shifted exponents clamped at
+    """``logsumexp`` over ``dim`` with the shifted exponents clamped at
     −80: terms below e^−80 change an fp32 sum that contains 1 by nothing,
     and CPU ``exp`` of very negative arguments (costs of −2000 and below are
     common, C / ε with ε = 0.1) takes a slow path: 8× faster, the same fp32
@@ -60,7 +60,8 @@ def sinkhorn(x: Tensor,
         thresh (float): stopping threshold. Defaults to 0.1.
 
     Returns:
-        Tensor: ``(B, P1, P2)`` transport plan (rows sum to ``1/P1``).
+        Tensor: ``(B, P1, P2)`` transport plan (``v`` is updated last, so
+        its columns sum to ``1/P2``; its rows approach ``1/P1``).
     """
     if x.dim() != 3 or y.dim() != 3 or x.shape[0] != y.shape[0] \
             or x.shape[2] != y.shape[2]:
@@ -97,7 +98,6 @@ def align_mix(feat: Tensor,
               index: Tensor,
               lam: Union[float, Tensor],
               direction: int,
-              plan: Tensor = None,
               eps: float = 0.1,
               max_iter: int = 100,
               thresh: float = 0.1) -> Tensor:
@@ -113,8 +113,6 @@ def align_mix(feat: Tensor,
         index (Tensor): ``(B,)`` permutation.
         lam (float | Tensor): ``λ``.
         direction (int): 0 or 1 (:data:`ALIGN_DIRECTIONS`).
-        plan (Tensor, optional): ``(B, H·W, H·W)`` plan to use instead of
-            solving (the teacher reuses the student's); None solves it.
         eps, max_iter, thresh: :func:`sinkhorn`'s.
 
     Returns:
@@ -128,8 +126,7 @@ def align_mix(feat: Tensor,
     b, c, h, w = feat.shape
     a1 = feat.reshape(b, c, h * w)
     a2 = feat[index].reshape(b, c, h * w)
-    if plan is None:
-        plan = alignment_plan(feat, index, eps, max_iter, thresh)
+    plan = alignment_plan(feat, index, eps, max_iter, thresh)
     r = (plan * (h * w)).to(feat.dtype)
     if direction == 0:
         return lam * a1.reshape(feat.shape) + \

@@ -64,7 +64,9 @@ def puzzle_graph_terms(saliency: Tensor, x01: Tensor, index: Tensor,
     """Unary and pairwise terms of the labelling graph (the official
     ``mixup_graph`` before the cuts): ``unary1, unary2 (B, bn, bn)``,
     ``pw_x (B, bn−1, bn)``, ``pw_y (B, bn, bn−1)`` as float32 numpy arrays,
-    and the normalised ``beta / bn / 16`` passed on to the cuts."""
+    the normalised ``beta / bn / 16`` passed on to the cuts, and the pooled
+    saliency ``(B, bn, bn)`` (a tensor; the transport's unary at the block
+    size)."""
     b, _, _, width = x01.shape
     block_size = width // block_num
     neigh_size = min(neigh_size, block_size)
@@ -99,7 +101,7 @@ def puzzle_graph_terms(saliency: Tensor, x01: Tensor, index: Tensor,
     def np32(t):
         return t.detach().float().cpu().numpy()
 
-    return np32(unary1), np32(unary2), np32(pw_x), np32(pw_y), beta
+    return np32(unary1), np32(unary2), np32(pw_x), np32(pw_y), beta, unary1_t
 
 
 def graphcut_mask(unary1: np.ndarray, unary2: np.ndarray, pw_x: np.ndarray,
@@ -270,7 +272,7 @@ def puzzle_solve(x: Tensor,
     t_size = min(t_size, block_size)
     saliency = saliency.float()
     x01 = (x.float() * std + mean) / 255.0
-    unary1, unary2, pw_x, pw_y, beta_n = puzzle_graph_terms(
+    unary1, unary2, pw_x, pw_y, beta_n, unary1_t = puzzle_graph_terms(
         saliency, x01, index, block_num, beta, gamma, neigh_size)
     args = [(unary2[i], unary1[i], pw_x[i], pw_y[i], float(lam), beta_n, eta,
              n_labels) for i in range(b)]
@@ -279,7 +281,6 @@ def puzzle_solve(x: Tensor,
                         device=x.device).unsqueeze(1)
     if not transport:
         return PuzzleSolution(mask, None, None, block_num, block_size)
-    unary1_t = _normalise_pool(saliency, block_size)
     if t_size == -1:
         t_block_num, t_size = block_num, block_size
     elif t_size < block_size:

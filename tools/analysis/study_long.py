@@ -188,9 +188,10 @@ def run_long(args, execute, load_cache):
     for _, row, seed, epochs in entries:
         j = job(row, seed, epochs, st)
         jobs[key_of(j, tag)] = j
+    measured = ms_per_step(results)
     execute(jobs, results, args.out, args.jobs,
             train=not args.report_only,
-            cost=lambda j: (DEFAULT_MS['distil'] if 'distil' in j[0] else
-                            DEFAULT_MS['default']) * j[3])
+            cost=lambda j: estimate_min(j[0][len(FAMILY) + 1:], j[3],
+                                        measured, st))
     from study_long_report import write_report
     return write_report(results, st, args.out)
