@@ -22,6 +22,7 @@ import warnings
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
 
 DEMO_METHODS = [
     ('baseline', 'no mixup'),
@@ -62,16 +63,6 @@ def run_one(method: str, seed: int, work_dir: str, cfg_options=None,
     return float(metrics['accuracy/top1'])
 
 
-def _worker_init(threads: int) -> None:
-    import torch
-
-    # mmengine sets the 'fork' start method of its config in every runner
-    # and warns that this spawned worker has 'spawn': the demo's loaders
-    # have no worker processes, so the method is never used
-    warnings.filterwarnings('ignore', message='Multi-processing start method')
-    torch.set_num_threads(threads)
-
-
 def _run_job(args):
     method, seed, work_dir, cfg_options, quiet = args
     return method, seed, run_one(method, seed, work_dir, cfg_options, quiet)
@@ -80,16 +71,12 @@ def _run_job(args):
 def run_all(jobs, n_jobs: int):
     """``run_one`` over ``jobs`` (``(method, seed, work_dir, cfg_options,
     quiet)``), ``n_jobs`` processes at a time; yields ``(method, seed,
-    acc)`` as runs finish."""
-    if n_jobs <= 1:
-        yield from map(_run_job, jobs)
-        return
-    import multiprocessing as mp
-    threads = max(1, (os.cpu_count() or 1) // n_jobs)
-    os.environ['OMP_NUM_THREADS'] = str(threads)
-    with mp.get_context('spawn').Pool(n_jobs, _worker_init,
-                                      (threads, )) as pool:
-        yield from pool.imap_unordered(_run_job, jobs)
+    acc)`` as runs finish. mmengine sets its config's 'fork' start method
+    in every runner and warns that a spawned worker has 'spawn': the demo's
+    loaders have no worker processes, so that warning is silenced."""
+    from study_runner import pool_map
+    yield from pool_map(_run_job, jobs, n_jobs,
+                        ignore='Multi-processing start method')
 
 
 def num_per_class() -> int:

@@ -23,6 +23,7 @@ import warnings
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 __all__ = ['ROOT', 'job_key', 'legacy_key', 'load_cache', 'execute',
+           'pool_map',
            'run_one', 'evaluate', 'git_commit', 'config_path']
 
 
@@ -80,10 +81,26 @@ def git_commit() -> str:
 CODE_COMMIT = git_commit()
 
 
-def _worker_init(threads):
+def _worker_init(threads: int, ignore: str) -> None:
     import torch
-    warnings.filterwarnings('ignore')
+    warnings.filterwarnings('ignore', message=ignore)
     torch.set_num_threads(threads)
+
+
+def pool_map(fn, args, n_jobs: int, ignore: str = ''):
+    """``fn`` over ``args``, yielding results as they finish: in this
+    process when ``n_jobs <= 1``, else in ``n_jobs`` spawned processes, each
+    with ``cores // n_jobs`` torch threads and the warnings whose message
+    matches ``ignore`` silenced (``''``: all)."""
+    if n_jobs <= 1:
+        yield from map(fn, args)
+        return
+    import multiprocessing as mp
+    threads = max(1, (os.cpu_count() or 1) // n_jobs)
+    os.environ['OMP_NUM_THREADS'] = str(threads)
+    with mp.get_context('spawn').Pool(n_jobs, _worker_init,
+                                      (threads, ignore)) as pool:
+        yield from pool.imap_unordered(fn, args)
 
 
 def _run_job(args):
@@ -117,29 +134,16 @@ def execute(jobs: dict, results: dict, out: str, n_jobs: int = 1,
     left = sum(cost(j) for _, j in todo)
     done_cost, t0 = 0.0, time.time()
     args = [(k, j, out) for k, j in todo]
-    if n_jobs > 1:
-        import multiprocessing as mp
-        threads = max(1, (os.cpu_count() or 1) // n_jobs)
-        os.environ['OMP_NUM_THREADS'] = str(threads)
-        pool = mp.get_context('spawn').Pool(n_jobs, _worker_init, (threads, ))
-        stream = pool.imap_unordered(_run_job, args)
-    else:
-        pool, stream = None, map(_run_job, args)
-    try:
-        for i, (key, res) in enumerate(stream, 1):
-            results[key] = res
-            write_cache(out, results)
-            done_cost += cost(jobs[key])
-            el = time.time() - t0
-            eta = el / done_cost * (left - done_cost) if done_cost else 0
-            cfg_name, opts, seed, epochs = jobs[key][:4]
-            print(f'{i}/{len(todo)} {cfg_name} {opts} seed {seed} epochs '
-                  f'{epochs}: acc {res["acc"]:.2f} ({el:.0f} s so far, ETA '
-                  f'{_eta(eta)})', flush=True)
-    finally:
-        if pool is not None:
-            pool.close()
-            pool.join()
+    for i, (key, res) in enumerate(pool_map(_run_job, args, n_jobs), 1):
+        results[key] = res
+        write_cache(out, results)
+        done_cost += cost(jobs[key])
+        el = time.time() - t0
+        eta = el / done_cost * (left - done_cost) if done_cost else 0
+        cfg_name, opts, seed, epochs = jobs[key][:4]
+        print(f'{i}/{len(todo)} {cfg_name} {opts} seed {seed} epochs '
+              f'{epochs}: acc {res["acc"]:.2f} ({el:.0f} s so far, ETA '
+              f'{_eta(eta)})', flush=True)
     return results
 
 
