@@ -1,4 +1,5 @@
 """The speed benchmark produces a well-formed table (no timing asserts)."""
+import os
 import os.path as osp
 import re
 import subprocess
@@ -38,15 +39,33 @@ def test_benchmark_table_is_well_formed(tmp_path):
 
 
 def test_step_memory_on_cpu():
+    # measured as the tool measures it: in a fresh process whose allocator
+    # unmaps freed buffers (the pytest worker's heap keeps what earlier tests
+    # freed, and a step that reuses resident pages raises no peak RSS)
     sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
-    import torch
-    from benchmark_speed import step_memory
-
-    def step():
-        # 64 MB: above glibc's largest dynamic mmap threshold (32 MB), so
-        # the pages are new even if earlier tests left freed heap memory
-        x = torch.ones(16_000_000)
-        return float(x.sum())
-
-    mb = step_memory(step, torch.device('cpu'))
+    from benchmark_speed import MEMORY_TUNING
+    code = (
+        'import sys, torch\n'
+        f'sys.path.insert(0, {osp.join(ROOT, "tools", "analysis")!r})\n'
+        'from benchmark_speed import step_memory\n'
+        'def step():\n'
+        '    x = torch.ones(16_000_000)  # 64 MB of new pages\n'
+        '    return float(x.sum())\n'
+        'print(step_memory(step, torch.device("cpu")))\n')
+    env = dict(os.environ, GLIBC_TUNABLES=MEMORY_TUNING, OMP_NUM_THREADS='1')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                         text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    mb = float(out.stdout.strip().splitlines()[-1])
     assert 32.0 < mb < 400.0
+
+
+def test_step_memory_refuses_a_step_it_cannot_see(monkeypatch):
+    # a step that reuses resident pages leaves VmHWM at the RSS before it
+    sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
+    import pytest
+    import torch
+    import benchmark_speed
+    monkeypatch.setattr(benchmark_speed, '_rss_mb', lambda field: 512.0)
+    with pytest.raises(RuntimeError, match='GLIBC_TUNABLES'):
+        benchmark_speed.step_memory(lambda: None, torch.device('cpu'))

@@ -180,7 +180,15 @@ def step_memory(step, device) -> float:
         f.write('5')  # reset the peak RSS
     before = _rss_mb('VmRSS')
     step()
-    return _rss_mb('VmHWM') - before
+    peak = _rss_mb('VmHWM') - before
+    if peak <= 0.0:
+        # the step reused pages this process already held (freed memory kept
+        # by the allocator): RSS cannot see its peak, and 0 MB would be wrong
+        raise RuntimeError(
+            'step_memory: the step raised no peak RSS; measure it in a fresh '
+            f'process with GLIBC_TUNABLES={MEMORY_TUNING} '
+            '(memory_in_subprocess does)')
+    return peak
 
 
 def memory_in_subprocess(argv, variant, n=None) -> float:
