@@ -88,7 +88,11 @@ def test_config_trains_two_iters(path, fake_roots, no_cifar_md5, tmp_path):
         assert cfg.model.distill.gamma == 0.5
         assert [h.type for h in cfg.custom_hooks] == ['RNGStateHook',
                                                  'EMASelfDistillHook']
-        assert cfg.train_dataloader.dataset.pipeline[-2].type == 'MultiView'
+        # two views: per sample (MultiView) or batched (crop_flip_collate)
+        coll = cfg.train_dataloader.get('collate_fn', {})
+        assert cfg.train_dataloader.dataset.pipeline[-2].type == 'MultiView' \
+            if coll.get('type') != 'crop_flip_collate' else \
+            coll.num_views == 2 and cfg.train_dataloader.dataset.pipeline == []
     runner = Runner.from_cfg(cfg)
     losses = []
     runner.register_hook(_LossRecorder(losses), priority='LOWEST')

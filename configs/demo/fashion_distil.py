@@ -7,4 +7,7 @@ _base_ = ['./fashion_multimix.py', '../_base_/distil.py']
 model = dict(distill=dict(gamma=0.5, momentum=0.01))
 custom_hooks = {{_base_.distil_hooks}}
 val_cfg = {{_base_.distil_val_cfg}}
-train_dataloader = dict(dataset=dict(pipeline={{_base_.distil_pipeline}}))
+# two views (student, teacher) of every image, batched: distil_pipeline's
+# MultiView as crop_flip_collate's num_views=2
+train_dataloader = dict(collate_fn=dict(num_views=2),
+                        dataset=dict(pipeline=[]))

@@ -1,9 +1,10 @@
+from .batched_views import crop_flip_collate, draw_crop_flip
 from .cifar import OfflineCIFAR10, OfflineCIFAR100
 from .digits import Digits
 from .fashion_mnist import FashionMNISTSplit
 from .tiny_imagenet import TinyImageNet
 
 __all__ = [
-    'Digits', 'FashionMNISTSplit', 'OfflineCIFAR10', 'OfflineCIFAR100',
-    'TinyImageNet'
+    'crop_flip_collate', 'draw_crop_flip', 'Digits', 'FashionMNISTSplit',
+    'OfflineCIFAR10', 'OfflineCIFAR100', 'TinyImageNet'
 ]
