@@ -168,3 +168,69 @@ def test_device_runs_are_keyed_apart_and_merge(tmp_path):
     assert by_dev['NVIDIA H200'][('multimix', 1000)][0]['acc'] == 81.0
     md = R.write_report(cpu, dict(L.SETTINGS), str(tmp_path))
     assert '## Runs on cpu' in md and '## Runs on NVIDIA H200' in md
+
+
+def test_write_cache_merges_what_other_processes_wrote(tmp_path):
+    from study_runner import load_cache, write_cache
+    out = str(tmp_path)
+    write_cache(out, {'a': {'acc': 1.0}})
+    mine = {'b': {'acc': 2.0}}
+    write_cache(out, mine)  # a process that never saw 'a'
+    assert load_cache(out) == {'a': {'acc': 1.0}, 'b': {'acc': 2.0}}
+    assert mine == load_cache(out)  # and it now knows 'a'
+
+
+def test_claims_split_runs_and_survive_dead_owners(tmp_path):
+    import subprocess
+    import sys
+    from study_runner import claim, release, write_cache
+    out = str(tmp_path)
+    assert claim(out, 'k1') and claim(out, 'k1')  # ours: idempotent
+    other = subprocess.Popen([sys.executable, '-c',
+                              'import time; time.sleep(60)'])
+    try:
+        (tmp_path / 'claims' / 'k2').write_text(str(other.pid))
+        assert not claim(out, 'k2')  # a live process runs it
+    finally:
+        other.kill()
+        other.wait()
+    assert claim(out, 'k2')  # its owner died: taken over
+    write_cache(out, {'k3': {'acc': 1.0}})
+    assert not claim(out, 'k3')  # already cached
+    release(out, 'k1')
+    assert not (tmp_path / 'claims' / 'k1').exists()
+
+
+_SHARED = '''
+import os, sys, time
+sys.path.insert(0, {tools!r})
+import study_runner as R
+def fake_run_one(cfg_name, opts, seed, work_dir, epochs, robust_n, val):
+    time.sleep(0.5)
+    return dict(acc=float(seed), meta=dict(pid=os.getpid()))
+R.run_one = fake_run_one
+jobs = {{f'k{{i}}': ('cfg', {{}}, i, 1, 0, False) for i in range(8)}}
+R.execute(jobs, R.load_cache({out!r}), {out!r})
+'''
+
+
+def test_two_processes_on_one_cache_split_the_runs(tmp_path):
+    """Two study commands on one --out: every run done once, none lost."""
+    import subprocess
+    import sys
+    from study_runner import load_cache
+    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    code = _SHARED.format(tools=osp.join(root, 'tools', 'analysis'),
+                          out=str(tmp_path))
+    procs = [subprocess.Popen([sys.executable, '-c', code],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [o[1] for o in outs]
+    cache = load_cache(str(tmp_path))
+    assert sorted(cache) == sorted(f'k{i}' for i in range(8))
+    pids = {r['meta']['pid'] for r in cache.values()}
+    assert len(pids) == 2  # both worked
+    printed = ''.join(o[0] for o in outs)
+    assert printed.count('acc ') == 8  # each run trained exactly once
+    assert not list((tmp_path / 'claims').iterdir())  # claims released

@@ -6,10 +6,13 @@ A *job* is ``(cfg_name, cfg_options, seed, epochs, robust_n, val)``; its
 cache key (:func:`job_key`) hashes exactly these, so a record is found again
 whatever produced it. Finished runs are cached in ``<out>/runs.json``,
 rewritten atomically after every run, so a study resumes at run
-granularity. Every record is self-describing (:func:`run_one`): the metrics
+granularity; processes sharing a cache take the next unclaimed run
+(``<out>/claims/``) and merge their records under a lock, so two study
+commands on one ``--out`` split the work instead of losing it. Every record is self-describing (:func:`run_one`): the metrics
 and, under ``meta``, what produced them (config, overrides, seed, images,
 epochs, SGD steps, threads, device, wall seconds, git commit).
 """
+import contextlib
 import copy
 import hashlib
 import json
@@ -23,7 +26,7 @@ import warnings
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 __all__ = ['ROOT', 'job_key', 'legacy_key', 'load_cache', 'execute',
-           'pool_map',
+           'pool_map', 'write_cache', 'claim', 'release',
            'run_one', 'evaluate', 'git_commit', 'config_path']
 
 
@@ -51,14 +54,74 @@ def load_cache(out: str) -> dict:
         return json.load(f)
 
 
+@contextlib.contextmanager
+def _cache_lock(out: str):
+    """An exclusive lock on ``<out>/runs.json`` between processes."""
+    import fcntl
+    with open(osp.join(out, 'runs.json.lock'), 'a') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def write_cache(out: str, results: dict) -> None:
-    """``<out>/runs.json`` replaced atomically (a kill leaves the old one)."""
+    """``<out>/runs.json`` replaced atomically (a kill leaves the old one),
+    merged under a lock with what is on disk: several processes may share
+    one cache (two study commands on one ``--out``, say) without one
+    dropping the runs of another. ``results`` gains the records of the
+    others."""
     cache = osp.join(out, 'runs.json')
-    with open(cache + '.tmp', 'w') as f:
-        json.dump(results, f, indent=None, sort_keys=True)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(cache + '.tmp', cache)
+    with _cache_lock(out):
+        for key, rec in load_cache(out).items():
+            results.setdefault(key, rec)
+        pid = os.getpid()
+        with open(f'{cache}.{pid}.tmp', 'w') as f:
+            json.dump(results, f, indent=None, sort_keys=True)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(f'{cache}.{pid}.tmp', cache)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def claim(out: str, key: str) -> bool:
+    """Claims run ``key`` for this process (``<out>/claims/<key>``, holding
+    the pid; created exclusively): False when another live process holds it
+    or its record is already cached; a dead process's claim is taken over.
+    :func:`execute` releases it once the record is written."""
+    folder = osp.join(out, 'claims')
+    os.makedirs(folder, exist_ok=True)
+    path = osp.join(folder, key)
+    with _cache_lock(out):
+        if key in load_cache(out):
+            return False
+        try:
+            with open(path) as f:
+                owner = int(f.read().strip() or 0)
+        except (OSError, ValueError):
+            owner = 0
+        if owner and owner != os.getpid() and _alive(owner):
+            return False
+        with open(path, 'w') as f:
+            f.write(str(os.getpid()))
+    return True
+
+
+def release(out: str, key: str) -> None:
+    try:
+        os.remove(osp.join(out, 'claims', key))
+    except FileNotFoundError:
+        pass
 
 
 def git_commit() -> str:
@@ -104,11 +167,20 @@ def pool_map(fn, args, n_jobs: int, ignore: str = ''):
 
 
 def _run_job(args):
+    """``(key, record)``, or ``(key, None)`` when another process has the
+    run (running or cached): the claim is taken when the job starts, so
+    that every process sharing ``out`` takes the next free run."""
     key, job, out = args
+    if not claim(out, key):
+        return key, None
     cfg_name, opts, seed, epochs, robust_n, val = job
-    return key, run_one(cfg_name, opts, seed,
-                        osp.join(out, 'trainings', key), epochs, robust_n,
-                        val)
+    try:
+        return key, run_one(cfg_name, opts, seed,
+                            osp.join(out, 'trainings', key), epochs,
+                            robust_n, val)
+    except BaseException:
+        release(out, key)
+        raise
 
 
 def _eta(seconds: float) -> str:
@@ -122,7 +194,9 @@ def execute(jobs: dict, results: dict, out: str, n_jobs: int = 1,
     """Runs the jobs (``{key: job}``) missing from ``results``, in the given
     order (put the long ones first), ``n_jobs`` processes at a time (each
     with ``cores // n_jobs`` torch threads), caching every finished run in
-    ``<out>/runs.json`` at once; returns ``results``. ``train=False`` only
+    ``<out>/runs.json`` at once; returns ``results``. Processes sharing
+    ``out`` split the jobs (:func:`claim`) and each other's records.
+    ``train=False`` only
     says how many are cached. ``cost(job)``, when given, weighs the jobs for
     the ETA (e.g. SGD steps); otherwise every job counts the same."""
     todo = [(k, j) for k, j in jobs.items() if k not in results]
@@ -134,16 +208,27 @@ def execute(jobs: dict, results: dict, out: str, n_jobs: int = 1,
     left = sum(cost(j) for _, j in todo)
     done_cost, t0 = 0.0, time.time()
     args = [(k, j, out) for k, j in todo]
-    for i, (key, res) in enumerate(pool_map(_run_job, args, n_jobs), 1):
+    i = 0
+    for key, res in pool_map(_run_job, args, n_jobs):
+        if res is None:
+            left -= cost(jobs[key])
+            print(f'{jobs[key][0]} seed {jobs[key][2]} epochs '
+                  f'{jobs[key][3]}: run by another process', flush=True)
+            continue
+        done_cost += cost(jobs[key])
+        i += 1
         results[key] = res
         write_cache(out, results)
-        done_cost += cost(jobs[key])
+        release(out, key)
         el = time.time() - t0
         eta = el / done_cost * (left - done_cost) if done_cost else 0
         cfg_name, opts, seed, epochs = jobs[key][:4]
         print(f'{i}/{len(todo)} {cfg_name} {opts} seed {seed} epochs '
               f'{epochs}: acc {res["acc"]:.2f} ({el:.0f} s so far, ETA '
               f'{_eta(eta)})', flush=True)
+    with _cache_lock(out):  # what other processes finished meanwhile
+        for key, rec in load_cache(out).items():
+            results.setdefault(key, rec)
     return results
 
 
