@@ -14,7 +14,7 @@ from mmpretrain.models.utils import ClsDataPreprocessor
 from mmpretrain.registry import TRANSFORMS
 
 import mmmultimix  # noqa: F401
-from mmmultimix.datasets import crop_flip_collate
+from mmmultimix.datasets import crop_flip_collate, per_sample_pipeline
 from mmmultimix.models import MultiViewClsDataPreprocessor
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -28,13 +28,11 @@ def _samples(shape, m, seed=0):
 
 
 def _per_sample(samples, crop, padding, prob, views):
-    view = [dict(type='RandomCrop', crop_size=crop, padding=padding),
-            dict(type='RandomFlip', prob=prob, direction='horizontal')]
-    head = view if views == 1 else [
-        dict(type='MultiView', num_views=views, transforms=[view])]
+    steps = per_sample_pipeline(dict(type='crop_flip_collate', crop_size=crop,
+                                     padding=padding, flip_prob=prob,
+                                     num_views=views))
     with DefaultScope.overwrite_default_scope('mmpretrain'):
-        pipe = Compose([TRANSFORMS.build(t)
-                        for t in head + [dict(type='PackInputs')]])
+        pipe = Compose([TRANSFORMS.build(t) for t in steps])
     return pseudo_collate([pipe(copy.deepcopy(s)) for s in samples])
 
 
@@ -149,18 +147,16 @@ def test_training_equals_the_per_sample_pipeline(cfg_name):
     coll = cfg.train_dataloader.collate_fn
     assert coll.type == 'crop_flip_collate'
     assert cfg.train_dataloader.dataset.pipeline == []
-    view = [dict(type='RandomCrop', crop_size=coll.crop_size,
-                 padding=coll.padding),
-            dict(type='RandomFlip', prob=coll.flip_prob,
-                 direction='horizontal')]
-    views = coll.get('num_views', 1)
-    head = view if views == 1 else [
-        dict(type='MultiView', num_views=views, transforms=[view])]
     per_sample = {
         'train_dataloader.collate_fn': dict(_delete_=True,
                                             type='pseudo_collate'),
-        'train_dataloader.dataset.pipeline': head + [
-            dict(type='PackInputs')]}
+        'train_dataloader.dataset.pipeline': per_sample_pipeline(coll)}
+    # the pipeline it stands for is mmpretrain's CIFAR augmentation
+    base = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'datasets',
+                                    'fashion_mnist.py'))
+    want = base.distil_pipeline if 'distil' in cfg_name else \
+        base.train_pipeline
+    assert per_sample_pipeline(coll) == want
     a = _train(cfg_name, {})
     b = _train(cfg_name, per_sample)
     assert all(torch.equal(x, y) for x, y in zip(a, b))
@@ -186,3 +182,8 @@ def test_step_breakdown_prints_both_data_paths():
                    float(total)) < 0.2  # the parts add up (rounding)
     assert re.search(r'data loading: [0-9.]+x the per-sample time',
                      out.stdout)
+
+
+def test_per_sample_pipeline_refuses_other_collates():
+    with pytest.raises(ValueError, match='not a crop_flip_collate config'):
+        per_sample_pipeline(dict(type='pseudo_collate'))

@@ -234,3 +234,22 @@ def test_two_processes_on_one_cache_split_the_runs(tmp_path):
     printed = ''.join(o[0] for o in outs)
     assert printed.count('acc ') == 8  # each run trained exactly once
     assert not list((tmp_path / 'claims').iterdir())  # claims released
+
+
+def test_stop_file_lets_no_new_run_start(tmp_path, capsys):
+    import study_runner as SR
+    started = []
+
+    def fake(cfg_name, opts, seed, work_dir, epochs, robust_n, val):
+        started.append(seed)
+        (tmp_path / 'STOP').write_text('')  # asked to stop during run 0
+        return dict(acc=1.0, meta={})
+
+    orig, SR.run_one = SR.run_one, fake
+    try:
+        jobs = {f'k{i}': ('cfg', {}, i, 1, 0, False) for i in range(3)}
+        results = SR.execute(jobs, {}, str(tmp_path))
+    finally:
+        SR.run_one = orig
+    assert started == [0] and list(results) == ['k0']  # run 0 finished
+    assert 'no new run started' in capsys.readouterr().out

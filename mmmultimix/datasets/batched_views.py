@@ -28,7 +28,7 @@ import torch
 from mmengine.registry import FUNCTIONS
 from mmpretrain.structures import DataSample
 
-__all__ = ['crop_flip_collate', 'draw_crop_flip']
+__all__ = ['crop_flip_collate', 'draw_crop_flip', 'per_sample_pipeline']
 
 _KEY = 'train_dataloader.collate_fn'
 
@@ -133,3 +133,21 @@ def crop_flip_collate(data_batch: List[dict],
     samples = [DataSample().set_gt_label(s['gt_label']) for s in data_batch]
     return dict(inputs=views[0] if num_views == 1 else views,
                 data_samples=samples)
+
+
+def per_sample_pipeline(collate_cfg: dict) -> list:
+    """The per-sample pipeline a ``crop_flip_collate`` config stands for
+    (``RandomCrop``, ``RandomFlip``, in ``MultiView`` when ``num_views > 1``,
+    then ``PackInputs``): with ``collate_fn=dict(type='pseudo_collate')``
+    it gives the same batches, one sample at a time."""
+    if collate_cfg.get('type') != 'crop_flip_collate':
+        raise ValueError(f'{_KEY}: not a crop_flip_collate config: '
+                         f'{collate_cfg!r}')
+    view = [dict(type='RandomCrop', crop_size=collate_cfg['crop_size'],
+                 padding=collate_cfg.get('padding', 0)),
+            dict(type='RandomFlip', prob=collate_cfg.get('flip_prob', 0.5),
+                 direction='horizontal')]
+    views = collate_cfg.get('num_views', 1)
+    head = view if views == 1 else [
+        dict(type='MultiView', num_views=views, transforms=[view])]
+    return head + [dict(type='PackInputs')]

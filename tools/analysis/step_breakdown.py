@@ -24,22 +24,15 @@ from study_runner import config_path  # noqa: E402
 
 def per_sample_options(cfg) -> dict:
     """Overrides that replace ``crop_flip_collate`` by the per-sample
-    ``RandomCrop`` / ``RandomFlip`` (``MultiView``) / ``PackInputs``."""
+    pipeline it stands for (the same batches)."""
+    from mmmultimix.datasets import per_sample_pipeline
     coll = cfg.train_dataloader.get('collate_fn', {})
     if coll.get('type') != 'crop_flip_collate':
         raise ValueError('--per-sample: the config has no crop_flip_collate '
                          '(train_dataloader.collate_fn) to compare with')
-    view = [dict(type='RandomCrop', crop_size=coll.crop_size,
-                 padding=coll.get('padding', 0)),
-            dict(type='RandomFlip', prob=coll.get('flip_prob', 0.5),
-                 direction='horizontal')]
-    views = coll.get('num_views', 1)
-    head = view if views == 1 else [
-        dict(type='MultiView', num_views=views, transforms=[view])]
     return {'train_dataloader.collate_fn': dict(_delete_=True,
                                                 type='pseudo_collate'),
-            'train_dataloader.dataset.pipeline': head + [
-                dict(type='PackInputs')]}
+            'train_dataloader.dataset.pipeline': per_sample_pipeline(coll)}
 
 
 def breakdown(cfg_name, opts, epochs) -> dict:

@@ -10,7 +10,8 @@ granularity; processes sharing a cache take the next unclaimed run
 (``<out>/claims/``) and merge their records under a lock, so two study
 commands on one ``--out`` split the work instead of losing it. Every record is self-describing (:func:`run_one`): the metrics
 and, under ``meta``, what produced them (config, overrides, seed, images,
-epochs, SGD steps, threads, device, wall seconds, git commit).
+epochs, SGD steps, threads, device, wall seconds, git commit of the code
+the process imported and of the tree when the run read its config).
 """
 import contextlib
 import copy
@@ -128,7 +129,10 @@ def git_commit() -> str:
     """``HEAD``'s hash, ``+dirty`` when tracked files differ from it;
     ``unknown`` outside a git checkout. Records take :data:`CODE_COMMIT`,
     read when this module is imported (the code a process runs), not at
-    the end of a run (the tree may have moved on meanwhile)."""
+    the end of a run (the tree may have moved on meanwhile), and
+    ``config_commit``, read when a run starts: a process reads the configs
+    afresh for every run, so a config edited during a study reaches its
+    later runs."""
     try:
         head = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=ROOT,
                               capture_output=True, text=True,
@@ -171,6 +175,8 @@ def _run_job(args):
     run (running or cached): the claim is taken when the job starts, so
     that every process sharing ``out`` takes the next free run."""
     key, job, out = args
+    if osp.exists(osp.join(out, 'STOP')):
+        return key, 'stop'
     if not claim(out, key):
         return key, None
     cfg_name, opts, seed, epochs, robust_n, val = job
@@ -195,7 +201,9 @@ def execute(jobs: dict, results: dict, out: str, n_jobs: int = 1,
     order (put the long ones first), ``n_jobs`` processes at a time (each
     with ``cores // n_jobs`` torch threads), caching every finished run in
     ``<out>/runs.json`` at once; returns ``results``. Processes sharing
-    ``out`` split the jobs (:func:`claim`) and each other's records.
+    ``out`` split the jobs (:func:`claim`) and each other's records. A file
+    ``<out>/STOP`` lets the runs in progress finish and starts no other
+    (e.g. before a session ends).
     ``train=False`` only
     says how many are cached. ``cost(job)``, when given, weighs the jobs for
     the ETA (e.g. SGD steps); otherwise every job counts the same."""
@@ -210,6 +218,9 @@ def execute(jobs: dict, results: dict, out: str, n_jobs: int = 1,
     args = [(k, j, out) for k, j in todo]
     i = 0
     for key, res in pool_map(_run_job, args, n_jobs):
+        if res == 'stop':
+            left -= cost(jobs[key])
+            continue
         if res is None:
             left -= cost(jobs[key])
             print(f'{jobs[key][0]} seed {jobs[key][2]} epochs '
@@ -226,6 +237,9 @@ def execute(jobs: dict, results: dict, out: str, n_jobs: int = 1,
         print(f'{i}/{len(todo)} {cfg_name} {opts} seed {seed} epochs '
               f'{epochs}: acc {res["acc"]:.2f} ({el:.0f} s so far, ETA '
               f'{_eta(eta)})', flush=True)
+    if osp.exists(osp.join(out, 'STOP')):
+        print(f'{osp.join(out, "STOP")} exists: no new run started (remove '
+              'it to go on)', flush=True)
     with _cache_lock(out):  # what other processes finished meanwhile
         for key, rec in load_cache(out).items():
             results.setdefault(key, rec)
@@ -267,6 +281,7 @@ def run_one(cfg_name, opts, seed, work_dir, epochs=None, robust_n=None,
 
     import mmmultimix  # noqa: F401
     t0 = time.time()
+    config_commit = git_commit()  # the configs this run reads
     cfg = Config.fromfile(config_path(cfg_name))
     cfg.merge_from_dict(copy.deepcopy(opts))
     if epochs is not None:
@@ -298,6 +313,7 @@ def run_one(cfg_name, opts, seed, work_dir, epochs=None, robust_n=None,
                 else 'cpu'),
         robust_n=robust_n, wall_s=round(time.time() - t0, 1),
         train_s=round(train_s, 1), commit=CODE_COMMIT,
+        config_commit=config_commit,
         torch=torch.__version__)
     return out
 
