@@ -208,6 +208,7 @@ def _documented_modules():
         'WeightedSoftCrossEntropyLoss': models.WeightedSoftCrossEntropyLoss,
         'DenseMultiMixLoss': models.DenseMultiMixLoss,
         'FashionMNISTSplit': datasets.FashionMNISTSplit,
+        'crop_flip_collate': datasets.crop_flip_collate,
         'PreActResNet': models.PreActResNet,
         'WideResNet': models.WideResNet,
         'EMASelfDistillHook': engine.EMASelfDistillHook,
@@ -220,7 +221,14 @@ def _documented_modules():
 
 SKIP = {'self', 'init_cfg', 'runner', 'dataloader', 'evaluator', 'fp16',
         'collect_device', 'prefix', 'kwargs', 'pretrained', 'train_cfg',
-        'data_preprocessor', 'backbone', 'neck', 'head'}
+        'data_preprocessor', 'backbone', 'neck', 'head', 'data_batch'}
+
+
+def _signature(obj):
+    """A registered class's constructor or a registered function."""
+    import inspect
+    return inspect.signature(obj if inspect.isfunction(obj) else
+                             obj.__init__)
 
 
 def test_readme_config_reference_matches_signatures():
@@ -228,7 +236,7 @@ def test_readme_config_reference_matches_signatures():
     rows = _readme_reference()
     assert rows, 'README has no config reference table'
     for name, cls in _documented_modules().items():
-        params = inspect.signature(cls.__init__).parameters
+        params = _signature(cls).parameters
         for arg, p in params.items():
             if arg in SKIP or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
                 continue
@@ -239,7 +247,7 @@ def test_readme_config_reference_matches_signatures():
                 assert default == repr(p.default), (name, arg, default)
     for (name, arg) in rows:
         cls = _documented_modules()[name]
-        assert arg in inspect.signature(cls.__init__).parameters, \
+        assert arg in _signature(cls).parameters, \
             f'README documents {name}.{arg}, which does not exist'
 
 
