@@ -5,8 +5,9 @@ mmpretrain's per-sample pipeline (``RandomCrop`` -> ``RandomFlip`` ->
 ``PackInputs``, optionally inside ``MultiView``) costs about 0.1 ms per
 image in Python dicts, copies and ``DataSample`` objects: on the CPU-sized
 Fashion-MNIST family that is ~10 % of a training step.
-:func:`crop_flip_collate` does the same work as one collate function: the dataset's pipeline is empty
-(samples are the raw ``img`` / ``gt_label`` dicts), and the collate draws
+:func:`crop_flip_collate` does the same work as one collate function: the
+dataset's pipeline is empty (samples are the raw ``img`` / ``gt_label``
+dicts), and the collate draws
 every random number from NumPy's global generator exactly as the per-sample
 transforms do, in the same order (per sample, per view: the crop's row and
 column offsets with ``np.random.randint``, then the flip's uniform draw of

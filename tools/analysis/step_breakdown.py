@@ -19,7 +19,7 @@ import tempfile
 import time
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from study_runner import config_path  # noqa: E402
+from study_runner import config_path, train_only  # noqa: E402
 
 
 def per_sample_options(cfg) -> dict:
@@ -45,16 +45,10 @@ def breakdown(cfg_name, opts, epochs) -> dict:
     cfg = Config.fromfile(config_path(cfg_name))
     cfg.merge_from_dict(opts)
     cfg.train_cfg.max_epochs = epochs
-    cfg.train_cfg.val_interval = 10**9
     cfg.param_scheduler = []
-    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1,
-                                        save_last=False)
-    cfg.log_level = 'ERROR'
-    cfg.experiment_name = f'breakdown_{time.time_ns()}'
     acc = dict(step=0.0, data=0.0, n=0, t0=0.0)
     with tempfile.TemporaryDirectory() as tmp:
-        cfg.work_dir = tmp
+        train_only(cfg, tmp, 'breakdown')
         runner = Runner.from_cfg(cfg)
         model, nxt = runner.model, dl._BaseDataLoaderIter.__next__
         train_step = model.train_step

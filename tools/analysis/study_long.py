@@ -162,11 +162,10 @@ def merge(results: dict, path: str) -> int:
     """Adds the records of another cache (e.g. a device run's
     ``runs.json``) whose keys are missing; returns how many."""
     import json
+
+    from study_runner import merge_records
     with open(path) as f:
-        other = json.load(f)
-    new = {k: v for k, v in other.items() if k not in results}
-    results.update(new)
-    return len(new)
+        return merge_records(results, json.load(f))
 
 
 def run_long(args, execute, load_cache):

@@ -8,10 +8,11 @@ whatever produced it. Finished runs are cached in ``<out>/runs.json``,
 rewritten atomically after every run, so a study resumes at run
 granularity; processes sharing a cache take the next unclaimed run
 (``<out>/claims/``) and merge their records under a lock, so two study
-commands on one ``--out`` split the work instead of losing it. Every record is self-describing (:func:`run_one`): the metrics
-and, under ``meta``, what produced them (config, overrides, seed, images,
-epochs, SGD steps, threads, device, wall seconds, git commit of the code
-the process imported and of the tree when the run read its config).
+commands on one ``--out`` split the work instead of losing it. Every record
+is self-describing (:func:`run_one`): the metrics and, under ``meta``, what
+produced them (config, overrides, seed, images, epochs, SGD steps, threads,
+device, wall seconds, git commit of the code the process imported and of
+the tree when the run read its config).
 """
 import contextlib
 import copy
@@ -27,7 +28,8 @@ import warnings
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 __all__ = ['ROOT', 'job_key', 'legacy_key', 'load_cache', 'execute',
-           'pool_map', 'write_cache', 'claim', 'release',
+           'pool_map', 'write_cache', 'merge_records', 'claim', 'release',
+           'train_only',
            'run_one', 'evaluate', 'git_commit', 'config_path']
 
 
@@ -67,6 +69,14 @@ def _cache_lock(out: str):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
+def merge_records(results: dict, other: dict) -> int:
+    """Adds ``other``'s records whose keys ``results`` lacks (a record once
+    cached is never replaced); returns how many."""
+    new = {k: v for k, v in other.items() if k not in results}
+    results.update(new)
+    return len(new)
+
+
 def write_cache(out: str, results: dict) -> None:
     """``<out>/runs.json`` replaced atomically (a kill leaves the old one),
     merged under a lock with what is on disk: several processes may share
@@ -75,8 +85,7 @@ def write_cache(out: str, results: dict) -> None:
     others."""
     cache = osp.join(out, 'runs.json')
     with _cache_lock(out):
-        for key, rec in load_cache(out).items():
-            results.setdefault(key, rec)
+        merge_records(results, load_cache(out))
         pid = os.getpid()
         with open(f'{cache}.{pid}.tmp', 'w') as f:
             json.dump(results, f, indent=None, sort_keys=True)
@@ -203,9 +212,8 @@ def execute(jobs: dict, results: dict, out: str, n_jobs: int = 1,
     ``<out>/runs.json`` at once; returns ``results``. Processes sharing
     ``out`` split the jobs (:func:`claim`) and each other's records. A file
     ``<out>/STOP`` lets the runs in progress finish and starts no other
-    (e.g. before a session ends).
-    ``train=False`` only
-    says how many are cached. ``cost(job)``, when given, weighs the jobs for
+    (e.g. before a session ends). ``train=False`` only says how many are
+    cached. ``cost(job)``, when given, weighs the jobs for
     the ETA (e.g. SGD steps); otherwise every job counts the same."""
     todo = [(k, j) for k, j in jobs.items() if k not in results]
     print(f'{len(jobs)} runs, {len(jobs) - len(todo)} cached, '
@@ -241,8 +249,7 @@ def execute(jobs: dict, results: dict, out: str, n_jobs: int = 1,
         print(f'{osp.join(out, "STOP")} exists: no new run started (remove '
               'it to go on)', flush=True)
     with _cache_lock(out):  # what other processes finished meanwhile
-        for key, rec in load_cache(out).items():
-            results.setdefault(key, rec)
+        merge_records(results, load_cache(out))
     return results
 
 
@@ -268,6 +275,18 @@ def scale_schedule(cfg, epochs) -> None:
         ]
 
 
+def train_only(cfg, work_dir: str, name: str = 'repro') -> None:
+    """``cfg`` trains without validation, checkpoints or log output below
+    ERROR, in ``work_dir``, under a fresh experiment name."""
+    cfg.train_cfg.val_interval = 10**9
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1,
+                                        save_last=False)
+    cfg.work_dir = work_dir
+    cfg.log_level = 'ERROR'
+    cfg.experiment_name = f'{name}_{time.time_ns()}'
+
+
 def run_one(cfg_name, opts, seed, work_dir, epochs=None, robust_n=None,
             val=False):
     """Train, then evaluate clean / FGSM / PGD / ECE on the test set;
@@ -286,15 +305,9 @@ def run_one(cfg_name, opts, seed, work_dir, epochs=None, robust_n=None,
     cfg.merge_from_dict(copy.deepcopy(opts))
     if epochs is not None:
         scale_schedule(cfg, epochs)
-    cfg.train_cfg.val_interval = 10**9
     val_loader = copy.deepcopy(cfg.get('val_dataloader'))
-    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1,
-                                        save_last=False)
-    cfg.work_dir = work_dir
+    train_only(cfg, work_dir)
     cfg.randomness = dict(seed=seed, deterministic=False)
-    cfg.log_level = 'ERROR'
-    cfg.experiment_name = f'repro_{time.time_ns()}'
     runner = Runner.from_cfg(cfg)
     runner.train()
     train_s = time.time() - t0
