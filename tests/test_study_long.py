@@ -140,6 +140,13 @@ def test_crossover_and_claims_on_synthetic_cells():
     assert cl['MultiMix > input mixup'][5] == 'holds'
     assert cl['+ dense + distil > MultiMix'][1] == 3  # paired seeds only
     assert 'input mixup + distil > input mixup (Table 9)' not in cl
+    assert 'MultiMix > AlignMixup' not in cl  # no AlignMixup run yet
+    results[job_key(L.job('alignmixup', 0, 1000))] = _record(
+        'alignmixup', 0, 1000, 79.0)
+    cl = {c[0]: c for c in R.claims(R.cells(results, 100)['cpu'], 1000,
+                                     seeds)}
+    assert cl['MultiMix > AlignMixup'][1:3] == (1, 2.5)
+    assert cl['MultiMix > AlignMixup'][5] == 'one seed: no interval'
     # a GPU record never joins a CPU cell
     results['gpu'] = _record('multimix', 9, 1000, 99.0, device='H200')
     by_dev = R.cells(results, 100)

@@ -11,6 +11,7 @@ Pure helpers (:func:`cells`, :func:`sweep_rows`, :func:`crossover`,
 import os.path as osp
 import statistics
 
+from study_long import NAMES
 from study_stats import fmt, mean_interval, paired, verdict
 
 ROWS_ORDER = ('baseline', 'input_mixup', 'manifold_mixup', 'cutmix',
@@ -40,7 +41,11 @@ CLAIMS = (
      'dense_distil', 'input_mixup'),
     ('MultiMix: lower ECE than input mixup', 'ece', 'lower', 'multimix',
      'input_mixup'),
-)
+) + tuple(
+    # Table 1: MultiMix beats the other mixup methods and the baselines
+    (f'MultiMix > {NAMES[row]}', 'acc', 'higher', 'multimix', row)
+    for row in ('baseline', 'manifold_mixup', 'cutmix', 'alignmixup',
+                'zeta_mixup', 'puzzlemix', 'saliencymix'))
 
 
 def row_of(meta: dict, family: str = 'fashion') -> str:
@@ -114,11 +119,6 @@ def claims(dev_cells: dict, epochs: int, seeds):
     return out
 
 
-def _names():
-    from study_long import NAMES
-    return NAMES
-
-
 def _missing(n: int, total: int) -> str:
     return f' ({n}/{total} seeds)' if n < total else ''
 
@@ -142,7 +142,6 @@ def sweep_table(rows, seeds) -> str:
 
 
 def long_table(dev_cells: dict, epochs: int, seeds) -> str:
-    names = _names()
     keys = ('acc', 'val_acc', 'fgsm', 'pgd', 'ece')
     md = ['| row | test top-1 | val top-1 | FGSM err (8/255) | PGD err '
           '(4/255) | ECE | seeds |', '|---|---|---|---|---|---|---|']
@@ -151,7 +150,7 @@ def long_table(dev_cells: dict, epochs: int, seeds) -> str:
         if not cell:
             continue
         recs = [cell[s] for s in seeds if s in cell]
-        md.append(f'| {names[row]} | ' + ' | '.join(
+        md.append(f'| {NAMES[row]} | ' + ' | '.join(
             fmt([r[k] for r in recs if k in r]) for k in keys) +
             f' | {len(recs)} |')
     return '\n'.join(md)
@@ -185,7 +184,6 @@ def plot(dev_cells: dict, st: dict, path: str, title: str) -> bool:
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    names = _names()
     seeds = st['seeds']
     schedules = sorted(set(st['sweep']) | {st['long'], st['longest']})
     other = best_other_row(dev_cells, st['long'], seeds)
@@ -207,7 +205,7 @@ def plot(dev_cells: dict, st: dict, path: str, title: str) -> bool:
             drawn = True
             ticks.update(xs)
             ax.errorbar(xs, ys, yerr=[lo, hi], marker='o', capsize=3,
-                        label=names[row])
+                        label=NAMES[row])
     if not drawn:
         plt.close(fig)
         return False
