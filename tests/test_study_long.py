@@ -48,6 +48,26 @@ def test_plan_is_seed_major_and_complete():
         L.plan(part='some')
 
 
+def test_select_runs_a_slice_of_the_plan(tmp_path, capsys):
+    allp = L.plan(part='all')
+    sub = L.select(allp, rows=['input_mixup', 'multimix'], seeds=[0, 1],
+                   epochs=2000)
+    assert sub == [('more', r, s, 2000) for s in (0, 1)
+                   for r in ('input_mixup', 'multimix')]
+    assert L.select(allp) == allp
+    with pytest.raises(ValueError, match=r"--rows \['mixup'\].*input_mixup"):
+        L.select(allp, rows=['mixup'])
+    with pytest.raises(ValueError, match=r'--epochs \[2000\].*1000'):
+        L.select(L.plan(), epochs=2000)  # not in the required part
+    # the CLI: --rows / --seeds / --epochs slice the long study's plan
+    from study_runner import load_cache
+    args = argparse.Namespace(smoke=False, out=str(tmp_path), part='all',
+                              plan=True, jobs=1, report_only=False,
+                              rows=['multimix'], seeds=[4], epochs=2000)
+    L.run_long(args, None, load_cache)
+    assert '1 runs, 0 cached' in capsys.readouterr().out
+
+
 def test_distil_rows_use_the_paper_momentum():
     cfg, opts, seed, epochs, robust_n, val = L.job('dense_distil', 1, 1000)
     assert cfg == 'fashion_dense_distil' and epochs == 1000

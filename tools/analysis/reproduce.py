@@ -210,13 +210,17 @@ def main(argv=None):
                    help='key=value overrides of every run\'s config '
                    '(mmengine syntax, as tools/train.py; part of the cache '
                    'key)')
-    p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2, 3, 4])
+    p.add_argument('--seeds', nargs='+', type=int, default=None,
+                   help='default 0 1 2 3 4; --study long: only the plan\'s '
+                   'runs of these seeds (default: all of them)')
     p.add_argument('--tables', nargs='+', default=None,
                    help='subset of table1 table9 table10 fig3a fig3b fig3c')
     p.add_argument('--rows', nargs='+', default=None,
-                   help='only rows with these names')
+                   help='only rows with these names (--study long: of '
+                   'its plan, e.g. input_mixup multimix)')
     p.add_argument('--epochs', type=int, default=None,
-                   help='override the schedule length (milestones scaled)')
+                   help='override the schedule length (milestones scaled); '
+                   '--study long: only the plan\'s runs of this length')
     p.add_argument('--out', default=osp.join('docs', 'reproduction'))
     p.add_argument('--report-only', action='store_true',
                    help='write the tables from the cached runs, train nothing')
@@ -232,6 +236,8 @@ def main(argv=None):
         p.error('--cfg-options applies to --study paper only (the '
                 'Fashion-MNIST studies fix their settings in '
                 f'tools/analysis/study_{args.study}.py)')
+    if args.study != 'long':
+        args.seeds = args.seeds or [0, 1, 2, 3, 4]
     if args.study == 'fashion':
         from study_fashion import run_fashion
         return run_fashion(args, execute, job_key, load_cache)

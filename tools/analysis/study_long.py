@@ -99,6 +99,24 @@ def plan(st=SETTINGS, part='required'):
     return out
 
 
+def select(entries, rows=None, seeds=None, epochs=None):
+    """The entries of a plan with these rows, seeds and epochs (``None``:
+    any), e.g. to give a core the 16,000-step runs; names and values the
+    plan lacks are errors that list the plan's."""
+    for name, want, col in (('--rows', rows, 1), ('--seeds', seeds, 2),
+                            ('--epochs', epochs, 3)):
+        if want is None:
+            continue
+        want = set(want) if isinstance(want, (list, tuple, set)) else {want}
+        have = {e[col] for e in entries}
+        if not want <= have:
+            raise ValueError(
+                f'{name} {sorted(want - have)} not in this plan; its '
+                f'{name[2:]}: {sorted(have)}')
+        entries = [e for e in entries if e[col] in want]
+    return entries
+
+
 def steps(epochs, st=SETTINGS) -> int:
     """SGD steps of a schedule: ``ceil(10 · npc / 128)`` an epoch."""
     return epochs * -(-10 * st['npc'] // 128)
@@ -179,7 +197,9 @@ def run_long(args, execute, load_cache):
         print(f'merged {merge(results, path)} records from {path}')
         write_cache(args.out, results)
     tag = device_tag()
-    entries = plan(st, args.part)
+    entries = select(plan(st, args.part), getattr(args, 'rows', None),
+                     getattr(args, 'seeds', None),
+                     getattr(args, 'epochs', None))
     print_plan(entries, results, st, tag)
     if args.plan:
         return None
