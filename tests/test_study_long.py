@@ -132,6 +132,11 @@ def test_run_resumes_and_reports(tmp_path):
     md = L.run_long(args, _fake_execute(log), load_cache)
     assert len(log[0]) == 34  # the two cached runs are not redone
     assert 'missing' in md and '(1/5 seeds)' in md
+    # the settings table: the paper's EMA momentum at this length, the
+    # paper's settings as the configs hold them
+    assert '| EMA momentum of the teachers (distil rows) | 0.001 (decay ' \
+        '0.999) |' in md
+    assert '| 128, 1000, U[0.5, 2.0], 0.5, 0.5, 0.1, 0.9, 0.0001,' in md
     args.report_only = False
     md = L.run_long(args, _fake_execute(log), load_cache)
     assert len(log[1]) == 34
