@@ -98,10 +98,11 @@ def test_plan_estimate_uses_measured_step_times(capsys):
     assert L.estimate_min('multimix', 100, measured) == 500 * 800 / 60000
     assert L.estimate_min('dense_distil', 100, measured) == \
         L.DEFAULT_MS['distil'] * 800 / 60000
+    next(iter(results.values()))['meta']['wall_s'] = 7200.0
     L.print_plan(L.plan(), results)
     out = capsys.readouterr().out
     assert out.count('cached') == 2  # the line and the total
-    assert '36 runs, 1 cached' in out
+    assert '36 runs, 1 cached (they took 2.0 core-hours)' in out
 
 
 def _fake_execute(train_log):

@@ -161,16 +161,19 @@ def print_plan(entries, results, st=SETTINGS, tag=''):
     todo_min = 0.0
     lines = [f'{"group":6} {"row":20} {"seed":>4} {"epochs":>6} {"steps":>6} '
              f'{"core-min":>8}  state']
-    n_done = 0
+    n_done, done_s = 0, 0.0
     for group, row, seed, epochs in entries:
-        cached = key_of(job(row, seed, epochs, st), tag) in results
+        rec = results.get(key_of(job(row, seed, epochs, st), tag))
+        cached = rec is not None
         n_done += cached
+        done_s += rec.get('meta', {}).get('wall_s', 0.0) if cached else 0.0
         est = estimate_min(row, epochs, measured, st)
         todo_min += 0 if cached else est
         lines.append(f'{group:6} {row:20} {seed:4d} {epochs:6d} '
                      f'{steps(epochs, st):6d} {est:8.1f}  '
                      f'{"cached" if cached else "to do"}')
-    lines.append(f'{len(entries)} runs, {n_done} cached; {todo_min:.0f} '
+    lines.append(f'{len(entries)} runs, {n_done} cached (they took '
+                 f'{done_s / 3600:.1f} core-hours); {todo_min:.0f} '
                  f'core-minutes to do ({todo_min / 60:.1f} core-hours)')
     print('\n'.join(lines), flush=True)
     return todo_min
