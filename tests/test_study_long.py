@@ -173,6 +173,15 @@ def test_crossover_and_claims_on_synthetic_cells():
                                      seeds)}
     assert cl['MultiMix > AlignMixup'][1:3] == (1, 2.5)
     assert cl['MultiMix > AlignMixup'][5] == 'one seed: no interval'
+    # the figure's third row: the best with 2 seeds or more
+    results[job_key(L.job('saliencymix', 0, 1000))] = _record(
+        'saliencymix', 0, 1000, 99.0)
+    assert R.best_other_row(R.cells(results, 100)['cpu'], 1000,
+                            seeds) == 'dense_distil'
+    assert '| MultiMix > AlignMixup | 1 | +2.50 | — | one seed: no ' \
+        'interval |' in R.claims_table(cl.values())
+    from study_stats import fmt
+    assert fmt([79.0]) == '79.00' and fmt([1.0, 3.0]) == '2.00 ± 1.41'
     # a GPU record never joins a CPU cell
     results['gpu'] = _record('multimix', 9, 1000, 99.0, device='H200')
     by_dev = R.cells(results, 100)

@@ -160,22 +160,25 @@ def claims_table(rows) -> str:
     md = ['| claim | pairs | difference in its favour | 95 % interval | '
           'verdict |', '|---|---|---|---|---|']
     for claim, n, mean, lo, hi, v in rows:
-        md.append(f'| {claim} | {n} | {mean:+.2f} | [{lo:+.2f}, {hi:+.2f}] '
-                  f'| {v} |')
+        ci = f'[{lo:+.2f}, {hi:+.2f}]' if n > 1 else '—'
+        md.append(f'| {claim} | {n} | {mean:+.2f} | {ci} | {v} |')
     return '\n'.join(md)
 
 
 def best_other_row(dev_cells: dict, epochs: int, seeds):
     """The row (not input mixup or MultiMix) with the best mean test
-    accuracy at ``epochs``; None when there is none."""
-    best = None
+    accuracy at ``epochs`` among those with 2 seeds or more (any row when
+    none has 2); None when there is none."""
+    cand = {}
     for (row, e), cell in dev_cells.items():
         if e != epochs or row in ('input_mixup', 'multimix'):
             continue
         accs = [cell[s]['acc'] for s in seeds if s in cell]
-        if accs and (best is None or statistics.mean(accs) > best[1]):
-            best = (row, statistics.mean(accs))
-    return None if best is None else best[0]
+        if accs:
+            cand[row] = accs
+    if any(len(a) > 1 for a in cand.values()):
+        cand = {r: a for r, a in cand.items() if len(a) > 1}
+    return max(cand, key=lambda r: statistics.mean(cand[r]), default=None)
 
 
 def plot(dev_cells: dict, st: dict, path: str, title: str) -> bool:

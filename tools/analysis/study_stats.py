@@ -47,9 +47,10 @@ def verdict(lo: float, hi: float) -> str:
 
 
 def fmt(vals) -> str:
-    """``mean ± std`` (sample std; 0 for one value); ``—`` for none."""
+    """``mean ± std`` (sample std); the value alone for one (no spread to
+    show); ``—`` for none."""
     if not vals:
         return '—'
-    mean = statistics.mean(vals)
-    std = statistics.stdev(vals) if len(vals) > 1 else 0.0
-    return f'{mean:.2f} ± {std:.2f}'
+    if len(vals) == 1:
+        return f'{vals[0]:.2f}'
+    return f'{statistics.mean(vals):.2f} ± {statistics.stdev(vals):.2f}'
