@@ -11,7 +11,8 @@ Pure helpers (:func:`cells`, :func:`sweep_rows`, :func:`crossover`,
 import os.path as osp
 import statistics
 
-from study_long import NAMES
+from study_long import BASELINE_ROWS, NAMES
+from study_long import steps as schedule_steps
 from study_stats import fmt, mean_interval, paired, verdict
 
 ROWS_ORDER = ('baseline', 'input_mixup', 'manifold_mixup', 'cutmix',
@@ -44,8 +45,7 @@ CLAIMS = (
 ) + tuple(
     # Table 1: MultiMix beats the other mixup methods and the baselines
     (f'MultiMix > {NAMES[row]}', 'acc', 'higher', 'multimix', row)
-    for row in ('baseline', 'manifold_mixup', 'cutmix', 'alignmixup',
-                'zeta_mixup', 'puzzlemix', 'saliencymix'))
+    for row in ('baseline', 'manifold_mixup', 'cutmix') + BASELINE_ROWS)
 
 
 def row_of(meta: dict, family: str = 'fashion') -> str:
@@ -274,15 +274,16 @@ def _config_settings() -> str:
 
 def settings_table(st: dict) -> str:
     """What every run of the study shares, from the study's settings."""
-    from study_long import steps
-    sched = ', '.join(f'{e} ({steps(e, st):,})' for e in st['sweep'])
+    sched = ', '.join(f'{e} ({schedule_steps(e, st):,})'
+                      for e in st['sweep'])
     m = st['distil_momentum']
     rows = [
         ('training images', f'{10 * st["npc"]} ({st["npc"]} per class, the '
          'seeded nested subset of the 55,000 training split)', 'fixed'),
         ('schedules, epochs (SGD steps)', f'sweep {sched}; other rows '
-         f'{st["long"]} ({steps(st["long"], st):,}); beyond '
-         f'{st["longest"]} ({steps(st["longest"], st):,})', 'fixed'),
+         f'{st["long"]} ({schedule_steps(st["long"], st):,}); beyond '
+         f'{st["longest"]} ({schedule_steps(st["longest"], st):,})',
+         'fixed'),
         ('learning-rate schedule', 'step: lr / 10 at 1/2 and 3/4 of each '
          'length', 'scaled to each length'),
         ('seeds', f'{len(st["seeds"])} for the sweep, '
@@ -312,10 +313,9 @@ def write_report(results: dict, st: dict, out: str) -> str:
         md.append('No run of this study is cached yet.\n')
     for device in sorted(by_dev):
         dev_cells = by_dev[device]
-        from study_long import steps as steps_of
         rows = sweep_rows(dev_cells, sorted(set(st['sweep']) |
                                             {st['longest']}), st['seeds'],
-                          lambda e: steps_of(e, st))
+                          lambda e: schedule_steps(e, st))
         tag = 'cpu' if device == 'cpu' else 'gpu'
         png = f'long_{tag}.png'
         drawn = plot(dev_cells, st, osp.join(out, png),
