@@ -14,6 +14,8 @@
 #         one GPU; records keyed '@cuda', merged into the CPU cache with
 #         `reproduce.py --study long --merge RUNS_JSON --report-only`
 #         (LONG_SMOKE=1: the tiny plan, e.g. to try it on CPU).
+#         LONG_PARTS (default 'all'): the parts run in turn, e.g.
+#         'axes all' runs issue 33's width and data cells first.
 # Everything lands in $OUT (gpu.txt names the card); copy it to docs/.
 # GPU_CHECK_NO_INSTALL=1 skips the wheel install (a prepared venv).
 set -uo pipefail
@@ -66,9 +68,12 @@ fashion() {
 fashion_long() {
   local smoke=()
   [[ -n "${LONG_SMOKE:-}" ]] && smoke=(--smoke)
-  "$PY" tools/analysis/reproduce.py --study long --part all "${smoke[@]}" \
-    --jobs "${LONG_JOBS:-14}" --out "$OUT/fashion_long" 2>&1 \
-    | grep -v -i warn | tail -40
+  local part
+  for part in ${LONG_PARTS:-all}; do
+    "$PY" tools/analysis/reproduce.py --study long --part "$part" \
+      "${smoke[@]}" --jobs "${LONG_JOBS:-14}" --out "$OUT/fashion_long" \
+      2>&1 | grep -v -i warn | tail -40
+  done
   rm -rf "$OUT/fashion_long/trainings"
 }
 case "$WHAT" in

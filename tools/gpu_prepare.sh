@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares what a device run carries (the device machine has no internet):
 # .gpu/wheels (pure-python mmengine, mmpretrain, mmcv-lite and small
-# dependencies, downloaded here from the package registry) and
+# dependencies, and the numpy the project pins, downloaded here from the
+# package registry for the device's Python, DEVICE_PYTHON, default 3.12) and
 # data/fashion-mnist (the four idx .gz files, 30 MB). Both paths are git-
 # ignored: name them in the device tool's `carry`:
 #   carry=[".gpu", "data/fashion-mnist"], command="bash tools/gpu_check.sh all"
@@ -9,11 +10,17 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 PY="${ROOT}/.venv/bin/python"
-mkdir -p .gpu/wheels
-"$PY" -m pip download -q --no-deps -d .gpu/wheels \
+rm -rf .gpu/wheels && mkdir -p .gpu/wheels
+# binary wheels for the device's interpreter (one of another Python version
+# would stop the whole install there); tomli is only needed below 3.11
+"$PY" -m pip download -q --no-deps --only-binary=:all: \
+  --python-version "${DEVICE_PYTHON:-3.12}" --implementation cp \
+  --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+  --platform manylinux_2_28_x86_64 -d .gpu/wheels \
   mmengine==0.10.7 mmpretrain==1.2.0 mmcv-lite==2.1.0 addict yapf \
-  termcolor platformdirs tomli mat4py modelindex ordered-set einops rich \
-  markdown-it-py mdurl pygments
+  termcolor platformdirs mat4py modelindex ordered-set einops rich \
+  markdown-it-py mdurl pygments \
+  "numpy==$("$PY" -c 'import numpy; print(numpy.__version__)')"
 mkdir -p data/fashion-mnist
 for f in train-images-idx3-ubyte train-labels-idx1-ubyte \
          t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do

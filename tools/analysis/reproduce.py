@@ -198,9 +198,11 @@ def main(argv=None):
     p.add_argument('--merge', nargs='+', metavar='RUNS_JSON',
                    help='--study long: first add the records of other '
                    'caches (a device run\'s runs.json) to --out\'s')
-    p.add_argument('--part', choices=('required', 'all'), default='required',
+    p.add_argument('--part', choices=('required', 'axes', 'all'),
+                   default='required',
                    help="--study long: 'required' (the sweep and the best "
-                   "rows' first seeds) or 'all' (every planned row)")
+                   "rows' first seeds), 'axes' (width and data cells beside "
+                   "their reference) or 'all' (every planned run)")
     p.add_argument('--jobs', type=int, default=1,
                    help='runs at a time (processes, cores / jobs threads '
                    'each); results depend on the thread count')

@@ -19,6 +19,13 @@ The plan (``--plan`` prints it with estimated core-minutes):
   row at ``SETTINGS['long']`` epochs, the ``best`` rows' seeds 3–4, and
   both sweep methods at ``SETTINGS['longest']`` epochs (16,000 steps, the
   paper's 2000 epochs of CIFAR).
+* ``axes`` (issue 33, ``--part axes``; ``all`` includes it): input mixup and
+  MultiMix at ``SETTINGS['axes_steps']`` SGD steps on the two axes toward
+  the paper's regime, paired by seed: ``width`` (1/4 width, base 16: a
+  128-dimensional embedding, same 1,000 images), ``data`` (1/8 width on
+  5,000 images, 500 per class as CIFAR-100) and ``width_data`` (both;
+  ``SETTINGS['width_data_seeds']`` seeds), each beside its reference
+  ``ref`` (1/8 width, 1,000 images: the sweep's runs at that length).
 
 Runs go seed by seed (all of a seed's required runs before the next seed's),
 so that a partial cache already pairs its cells. Records and cache keys are
@@ -38,11 +45,21 @@ SETTINGS = dict(
     seeds=(0, 1, 2, 3, 4),
     best_seeds=3,  # seeds of the ``best`` rows that are required
     robust_n=500,  # FGSM / PGD on the first 500 test images
-    distil_momentum=0.001)  # the paper's EMA momentum (decay 0.999)
+    distil_momentum=0.001,  # the paper's EMA momentum (decay 0.999)
+    axes_steps=8000,  # SGD steps of every cell of the axes part
+    width_data_seeds=3)  # seeds of the width_data cell (budget)
 SMOKE = dict(npc=2, sweep=(1, 2), long=2, longest=3, seeds=(0, 1),
-             best_seeds=1, robust_n=8, distil_momentum=0.001)
+             best_seeds=1, robust_n=8, distil_momentum=0.001, axes_steps=6,
+             width_data_seeds=1)
+# the axes' cells (issue 33): backbone base channels (the embedding is 8 x
+# base) and images per class, as multiples of the study's own (``npc``), so
+# that the smoke plan scales with it
+BASE_CHANNELS = 8
+CELLS = dict(ref=dict(base=8, npc_x=1), width=dict(base=16, npc_x=1),
+             data=dict(base=8, npc_x=5), width_data=dict(base=16, npc_x=5))
 STEPS_PER_EPOCH = 8  # ceil(1000 / 128)
 SWEEP_ROWS = ('input_mixup', 'multimix')
+AXES_ROWS = SWEEP_ROWS
 BEST_ROWS = ('dense_distil', 'input_mixup_distil')
 OTHER_ROWS = ('baseline', 'manifold_mixup', 'cutmix', 'dense', 'distil')
 # the paper's baselines, planned once their configs exist (issue 24)
@@ -64,12 +81,33 @@ def _distils(row: str) -> bool:
     return 'distil' in row
 
 
-def job(row, seed, epochs, st=SETTINGS):
-    """``(config, cfg_options, seed, epochs, robust_n, val)`` of one run."""
-    opts = {'train_dataloader.dataset.num_per_class': st['npc']}
+def cell_of(group: str) -> dict:
+    """``{'base', 'npc_x'}`` of a plan group (the axes' cells; every other
+    group trains the reference cell: base 8, ``npc`` images per class)."""
+    return CELLS.get(group, CELLS['ref'])
+
+
+def job(row, seed, epochs, st=SETTINGS, group=None):
+    """``(config, cfg_options, seed, epochs, robust_n, val)`` of one run.
+    The reference cell's options are those of the runs cached before the
+    axes existed (same keys); a wider cell adds the backbone's and the
+    head's widths, a larger one its images per class."""
+    cell = cell_of(group)
+    opts = {'train_dataloader.dataset.num_per_class': st['npc'] *
+            cell['npc_x']}
+    if cell['base'] != BASE_CHANNELS:
+        opts['model.backbone.base_channels'] = cell['base']
+        opts['model.head.in_channels'] = 8 * cell['base']
     if _distils(row):
         opts['model.distill.momentum'] = st['distil_momentum']
     return f'{FAMILY}_{row}', opts, seed, epochs, st['robust_n'], True
+
+
+def axes_epochs(group: str, st=SETTINGS) -> int:
+    """Epochs giving the cell ``st['axes_steps']`` SGD steps (at least
+    one epoch)."""
+    per_epoch = steps(1, st, st['npc'] * cell_of(group)['npc_x'])
+    return max(1, st['axes_steps'] // per_epoch)
 
 
 def _config_exists(row) -> bool:
@@ -86,6 +124,8 @@ def plan(st=SETTINGS, part='required'):
             out += [('sweep', r, s, e) for r in SWEEP_ROWS]
         if s in st['seeds'][:st['best_seeds']]:
             out += [('best', r, s, st['long']) for r in BEST_ROWS]
+    if part == 'axes':
+        return axes_plan(st)
     if part == 'all':
         for s in st['seeds']:
             if s not in st['seeds'][:st['best_seeds']]:
@@ -94,8 +134,23 @@ def plan(st=SETTINGS, part='required'):
                                       if _config_exists(r))
             out += [('more', r, s, st['long']) for r in rows]
             out += [('more', r, s, st['longest']) for r in SWEEP_ROWS]
+        out += axes_plan(st)
     elif part != 'required':
-        raise ValueError(f"part must be 'required' or 'all', got {part!r}")
+        raise ValueError(
+            f"part must be 'required', 'axes' or 'all', got {part!r}")
+    return out
+
+
+def axes_plan(st=SETTINGS):
+    """The axes part, seed by seed: each seed's reference, width, data (and
+    width_data for the first ``width_data_seeds`` seeds) pairs."""
+    out = []
+    for i, s in enumerate(st['seeds']):
+        groups = ['width', 'data', 'ref']
+        if i < st['width_data_seeds']:
+            groups.insert(0, 'width_data')
+        out += [(g, r, s, axes_epochs(g, st)) for g in groups
+                for r in AXES_ROWS]
     return out
 
 
@@ -117,9 +172,10 @@ def select(entries, rows=None, seeds=None, epochs=None):
     return entries
 
 
-def steps(epochs, st=SETTINGS) -> int:
-    """SGD steps of a schedule: ``ceil(10 · npc / 128)`` an epoch."""
-    return epochs * -(-10 * st['npc'] // 128)
+def steps(epochs, st=SETTINGS, npc=None) -> int:
+    """SGD steps of a schedule: ``ceil(10 · npc / 128)`` an epoch (``npc``:
+    the study's own unless given)."""
+    return epochs * -(-10 * (npc or st['npc']) // 128)
 
 
 def ms_per_step(results: dict) -> dict:
@@ -130,16 +186,29 @@ def ms_per_step(results: dict) -> dict:
         meta = rec.get('meta')
         if not meta or not meta.get('steps'):
             continue
-        acc.setdefault(meta['config'], []).append(
+        base = meta['cfg_options'].get('model.backbone.base_channels',
+                                       BASE_CHANNELS)
+        acc.setdefault(_speed_key(meta['config'], base), []).append(
             1000.0 * meta['train_s'] / meta['steps'])
     return {k: sum(v) / len(v) for k, v in acc.items()}
 
 
-def estimate_min(row, epochs, measured: dict, st=SETTINGS) -> float:
-    """Estimated core-minutes of one run (training only)."""
-    ms = measured.get(f'{FAMILY}_{row}',
-                      DEFAULT_MS['distil' if _distils(row) else 'default'])
-    return ms * steps(epochs, st) / 60000.0
+def _speed_key(config: str, base: int) -> str:
+    return config if base == BASE_CHANNELS else f'{config}/base{base}'
+
+
+def estimate_min(row, epochs, measured: dict, st=SETTINGS,
+                 group=None) -> float:
+    """Estimated core-minutes of one run (training only); a wider cell not
+    yet measured costs (width ratio)^1 of the reference (measured: 370
+    against 171 ms per step at twice the width)."""
+    cell = cell_of(group)
+    ms = measured.get(_speed_key(f'{FAMILY}_{row}', cell['base']))
+    if ms is None:
+        ms = measured.get(f'{FAMILY}_{row}', DEFAULT_MS[
+            'distil' if _distils(row) else 'default'])
+        ms *= cell['base'] / BASE_CHANNELS
+    return ms * steps(epochs, st, st['npc'] * cell['npc_x']) / 60000.0
 
 
 def device_tag() -> str:
@@ -163,14 +232,15 @@ def print_plan(entries, results, st=SETTINGS, tag=''):
              f'{"core-min":>8}  state']
     n_done, done_s = 0, 0.0
     for group, row, seed, epochs in entries:
-        rec = results.get(key_of(job(row, seed, epochs, st), tag))
+        rec = results.get(key_of(job(row, seed, epochs, st, group), tag))
         cached = rec is not None
         n_done += cached
         done_s += rec.get('meta', {}).get('wall_s', 0.0) if cached else 0.0
-        est = estimate_min(row, epochs, measured, st)
+        est = estimate_min(row, epochs, measured, st, group)
         todo_min += 0 if cached else est
         lines.append(f'{group:6} {row:20} {seed:4d} {epochs:6d} '
-                     f'{steps(epochs, st):6d} {est:8.1f}  '
+                     f'{steps(epochs, st, st["npc"] * cell_of(group)["npc_x"]):6d} '
+                     f'{est:8.1f}  '
                      f'{"cached" if cached else "to do"}')
     lines.append(f'{len(entries)} runs, {n_done} cached (they took '
                  f'{done_s / 3600:.1f} core-hours); {todo_min:.0f} '
@@ -206,14 +276,14 @@ def run_long(args, execute, load_cache):
     print_plan(entries, results, st, tag)
     if args.plan:
         return None
-    jobs = {}
-    for _, row, seed, epochs in entries:
-        j = job(row, seed, epochs, st)
-        jobs[key_of(j, tag)] = j
+    jobs, costs = {}, {}
     measured = ms_per_step(results)
+    for group, row, seed, epochs in entries:
+        k = key_of(job(row, seed, epochs, st, group), tag)
+        jobs[k] = job(row, seed, epochs, st, group)
+        costs[k] = estimate_min(row, epochs, measured, st, group)
     execute(jobs, results, args.out, args.jobs,
             train=not args.report_only,
-            cost=lambda j: estimate_min(j[0][len(FAMILY) + 1:], j[3],
-                                        measured, st))
+            cost=lambda j: costs[key_of(j, tag)])
     from study_long_report import write_report
     return write_report(results, st, args.out)

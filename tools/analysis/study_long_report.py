@@ -54,12 +54,14 @@ def row_of(meta: dict, family: str = 'fashion') -> str:
 
 def cells(results: dict, npc: int) -> dict:
     """``{device: {(row, epochs): {seed: record}}}`` of the study's records
-    (those on ``npc`` images per class)."""
+    (those on ``npc`` images per class at the reference width; the wider
+    cells of the axes part are not theirs)."""
     out = {}
     for rec in results.values():
         meta = rec.get('meta')
         if not meta or meta['cfg_options'].get(
-                'train_dataloader.dataset.num_per_class') != npc:
+                'train_dataloader.dataset.num_per_class') != npc or \
+                'model.backbone.base_channels' in meta['cfg_options']:
             continue
         dev = out.setdefault(meta['device'], {})
         dev.setdefault((row_of(meta), meta['epochs']), {})[meta['seed']] = rec

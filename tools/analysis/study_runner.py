@@ -141,7 +141,11 @@ def git_commit() -> str:
     the end of a run (the tree may have moved on meanwhile), and
     ``config_commit``, read when a run starts: a process reads the configs
     afresh for every run, so a config edited during a study reaches its
-    later runs."""
+    later runs. A copy without ``.git`` (a device machine's) takes the
+    hash from ``MMMULTIMIX_COMMIT`` when it is set."""
+    if not osp.isdir(osp.join(ROOT, '.git')) and os.environ.get(
+            'MMMULTIMIX_COMMIT'):
+        return os.environ['MMMULTIMIX_COMMIT'] + '+copy'
     try:
         head = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=ROOT,
                               capture_output=True, text=True,
@@ -299,6 +303,10 @@ def run_one(cfg_name, opts, seed, work_dir, epochs=None, robust_n=None,
     from mmengine.runner import Runner
 
     import mmmultimix  # noqa: F401
+    if torch.cuda.is_available():
+        # fp32 is fp32 on a GPU too: PyTorch lets cuDNN use TF32 by default
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
     t0 = time.time()
     config_commit = git_commit()  # the configs this run reads
     cfg = Config.fromfile(config_path(cfg_name))
@@ -324,7 +332,8 @@ def run_one(cfg_name, opts, seed, work_dir, epochs=None, robust_n=None,
         threads=torch.get_num_threads(),
         device=(torch.cuda.get_device_name(dev) if dev.type == 'cuda'
                 else 'cpu'),
-        robust_n=robust_n, wall_s=round(time.time() - t0, 1),
+        precision='fp32', robust_n=robust_n,
+        wall_s=round(time.time() - t0, 1),
         train_s=round(train_s, 1), commit=CODE_COMMIT,
         config_commit=config_commit,
         torch=torch.__version__)
