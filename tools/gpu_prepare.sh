@@ -12,14 +12,16 @@ cd "$ROOT"
 PY="${ROOT}/.venv/bin/python"
 rm -rf .gpu/wheels && mkdir -p .gpu/wheels
 # binary wheels for the device's interpreter (one of another Python version
-# would stop the whole install there); tomli is only needed below 3.11
+# would stop the whole install there); tomli is only needed below 3.11;
+# 'modelindex' on the registry is an empty stub: model-index provides the
+# module; importlib_metadata from 8.8 on needs lazy_importer
 "$PY" -m pip download -q --no-deps --only-binary=:all: \
   --python-version "${DEVICE_PYTHON:-3.12}" --implementation cp \
   --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
   --platform manylinux_2_28_x86_64 -d .gpu/wheels \
   mmengine==0.10.7 mmpretrain==1.2.0 mmcv-lite==2.1.0 addict yapf \
-  termcolor platformdirs mat4py modelindex ordered-set einops rich \
-  markdown-it-py mdurl pygments \
+  termcolor platformdirs mat4py model-index==0.1.11 ordered-set einops rich \
+  markdown-it-py mdurl pygments 'importlib_metadata<8.8' zipp \
   "numpy==$("$PY" -c 'import numpy; print(numpy.__version__)')"
 mkdir -p data/fashion-mnist
 for f in train-images-idx3-ubyte train-labels-idx1-ubyte \
