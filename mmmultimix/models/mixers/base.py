@@ -12,6 +12,13 @@ __all__ = ['BaseMixer']
 LayerType = Union[int, str]
 
 
+def _indexed(device: torch.device) -> torch.device:
+    """``cuda`` as ``cuda:<current>``: the same device compares equal."""
+    if device.type == 'cuda' and device.index is None:
+        return torch.device('cuda', torch.cuda.current_device())
+    return device
+
+
 class BaseMixer(BaseModule):
     """Base of the registered mixers: they only *sample* a :class:`MixPlan`
     per batch; the maths is in :mod:`mmmultimix.functional` and the network
@@ -36,11 +43,14 @@ class BaseMixer(BaseModule):
         # follow the module to its device (Λ is sampled where it is used)
         out = super()._apply(fn, *args, **kwargs)
         if self.generator is not None:
-            device = fn(torch.empty(0)).device
-            if device != self.generator.device:
+            device = _indexed(fn(torch.empty(0)).device)
+            if device != _indexed(self.generator.device):
+                # the seed is drawn where the current generator lives
+                seed = int(torch.randint(0, 2**62, (),
+                                         generator=self.generator,
+                                         device=self.generator.device))
                 g = torch.Generator(device=device)
-                g.manual_seed(int(torch.randint(
-                    0, 2**62, (), generator=self.generator)))
+                g.manual_seed(seed)
                 self.generator = g
         return out
 
