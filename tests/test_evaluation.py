@@ -52,24 +52,63 @@ def _err(logits_fn, x, y):
         return 100.0 * float((logits_fn(x).argmax(1) != y).float().mean())
 
 
-def test_attacks_stay_in_ball_and_range_and_grow_with_eps(trained):
+def test_attacks_stay_in_ball_and_range_and_raise_error(trained):
+    """What holds by construction on a real model: ε = 0 returns the input,
+    every attack stays in the ε-ball and in [0, 1], and one PGD step of
+    size ε is FGSM. That PGD (last iterate, Madry et al.) beats FGSM at
+    every ε is a habit, not a theorem (it failed at one ε with 2 threads),
+    so it is asserted only where it is one
+    (:func:`test_pgd_climbs_a_monotone_loss`). The large-ε error check has
+    a wide margin: 32/255 on digits takes the error from under 20 % to over
+    60 % on every CPU and thread count seen."""
     f, x, y = trained['logits_fn'], trained['x'], trained['y']
     clean = _err(f, x, y)
     assert clean < 20.0  # a trained model
-    errs_fgsm, errs_pgd = [], []
     for eps in (0.0, 2 / 255, 8 / 255, 32 / 255):
         a = fgsm(f, x, y, eps)
         b = pgd(f, x, y, eps, step_size=max(eps / 4, 1e-6), steps=10)
         for adv in (a, b):
             assert float((adv - x).abs().max()) <= eps + 1e-6
             assert float(adv.min()) >= 0.0 and float(adv.max()) <= 1.0
-        errs_fgsm.append(_err(f, a, y))
-        errs_pgd.append(_err(f, b, y))
-    assert errs_fgsm[0] == clean and errs_pgd[0] == clean  # eps = 0
-    assert errs_fgsm == sorted(errs_fgsm) and errs_pgd == sorted(errs_pgd)
-    assert errs_fgsm[-1] > clean and errs_pgd[-1] > clean
-    for e_f, e_p in zip(errs_fgsm, errs_pgd):
-        assert e_p >= e_f  # PGD at least as strong as FGSM at equal eps
+        if eps == 0:
+            assert torch.equal(a, x) and torch.equal(b, x)
+        else:
+            one = pgd(f, x, y, eps, step_size=eps, steps=1)
+            assert torch.equal(one, a)  # one step of size eps is FGSM
+    big = 32 / 255
+    assert _err(f, fgsm(f, x, y, big), y) > clean + 20.0
+    assert _err(f, pgd(f, x, y, big, big / 4, 10), y) > clean + 20.0
+
+
+def test_pgd_climbs_a_monotone_loss():
+    """A loss that is a decreasing function of one linear score ``w·x``
+    (two classes, logits ``(0, w·x)``, label 1): every sign step moves
+    the score the same way, so PGD's loss never falls from step to step
+    and its end point is at least as adversarial as FGSM's (both reach the
+    corner ``x − ε·sign(w)`` of the ball, clipped to [0, 1])."""
+    g = torch.Generator().manual_seed(0)
+    w = torch.randn(3 * 4 * 4, generator=g)
+    x = torch.rand(6, 3, 4, 4, generator=g)
+    y = torch.ones(6, dtype=torch.long)
+
+    def f(v):
+        s = v.flatten(1) @ w
+        return torch.stack([torch.zeros_like(s), s], 1)
+
+    def loss(v):
+        return torch.nn.functional.cross_entropy(f(v), y, reduction='none')
+
+    eps = 8 / 255
+    prev = loss(x)
+    adv = x
+    for t in range(1, 11):
+        nxt = pgd(f, x, y, eps, eps / 4, steps=t)
+        assert bool((loss(nxt) >= prev - 1e-6).all())
+        prev, adv = loss(nxt), nxt
+    corner = (x - eps * torch.sign(w).view(1, 3, 4, 4)).clamp(0, 1)
+    corner = torch.max(torch.min(corner, x + eps), x - eps)
+    assert torch.allclose(adv, corner, atol=1e-6)
+    assert bool((loss(adv) >= loss(fgsm(f, x, y, eps)) - 1e-6).all())
 
 
 def test_attack_bad_eps():

@@ -116,7 +116,7 @@ def main():
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
     from mmmultimix.engine import build_runner
-    from mmmultimix.engine.test_checkpoint import load_test_checkpoint
+    from mmmultimix.engine.eval_checkpoint_loader import load_test_checkpoint
     runner = build_runner(cfg)
     load_test_checkpoint(runner.model, args.checkpoint, args.allow_partial)
     metrics = runner.test()

@@ -7,7 +7,7 @@ from .hooks import EMASelfDistillHook, RNGStateHook, SafeCheckpointHook
 from .loops import StudentTeacherValLoop
 from .runner import MultiMixRunner
 from .strict_pretrained import StrictPretrainedInit
-from .test_checkpoint import CheckpointMismatchError, load_test_checkpoint
+from .eval_checkpoint_loader import CheckpointMismatchError, load_test_checkpoint
 from .work_dir import guard_work_dir, previous_checkpoints
 
 __all__ = [

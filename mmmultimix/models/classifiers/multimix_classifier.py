@@ -109,8 +109,9 @@ class MultiMixClassifier(ImageClassifier):
                                          'MultiViewClsDataPreprocessor')
         super().__init__(backbone, neck, head, pretrained, train_cfg,
                          data_preprocessor, init_cfg)
-        if head is None:
-            raise ValueError('model.head is required by MultiMixClassifier')
+        # without a head the model extracts features, as ImageClassifier
+        # allows (mode='tensor', extract_feat); loss() and predict() then
+        # raise an error naming model.head
         self.mixer: Optional[BaseMixer] = _build(mixer)
         self.interpolate_logits = Fm.check_bool(interpolate_logits,
                                                'model.interpolate_logits')
@@ -118,9 +119,16 @@ class MultiMixClassifier(ImageClassifier):
         self.dense_mix_loss = _build(dense_mix_loss)
         self.dense_loss = Fm.check_bool(dense_loss, 'model.dense_loss')
         if self.dense_loss:
+            if head is None:
+                raise ValueError('model.dense_loss=True needs model.head '
+                                 "(type='DenseLinearClsHead'); got no head")
             check_dense_head(self, 'model.dense_loss=True')
         if self.mixer is not None:
             check_mixer(self, self.mixer)
+        if distill is not None and head is None:
+            raise ValueError('model.distill needs model.head: the teacher '
+                             "predicts the student's classes; got no head "
+                             '(a feature extractor)')
         self.teacher = EMATeacher.from_config(distill, self._student_net())
         if predict_with not in ('student', 'teacher'):
             raise ValueError("model.predict_with must be 'student' or "
@@ -157,8 +165,17 @@ class MultiMixClassifier(ImageClassifier):
         if self.teacher is not None:
             self.teacher.step(self._student_net(), momentum)
 
+    def _require_head(self, what: str) -> None:
+        if not self.with_head:
+            raise ValueError(
+                f'{what} needs model.head: this MultiMixClassifier was built '
+                'without one (a feature extractor: forward(mode="tensor") '
+                'and extract_feat work); add a classification head to '
+                'model.head to train or predict')
+
     @property
     def num_classes(self) -> int:
+        self._require_head('num_classes')
         return int(self.head.num_classes)
 
     # ------------------------------------------------------------ inference
@@ -182,6 +199,7 @@ class MultiMixClassifier(ImageClassifier):
         logits (``pred_logits``) and the embedding fed to the classifier
         (``embedding``) attached to every sample for the OOD and embedding
         metrics."""
+        self._require_head('predict()')
         if data_samples and 'gt_label' in data_samples[0]:
             check_labels(data_samples, self.num_classes,
                          unlabelled_ok=True)
@@ -225,6 +243,7 @@ class MultiMixClassifier(ImageClassifier):
     def loss(self, inputs: Tensor, data_samples: List[DataSample]) -> dict:
         """Loss of the interpolated batch: eq. 8 (eq. 15 for dense plans),
         plus eq. 9 with a teacher."""
+        self._require_head('loss() (training)')
         student_in, teacher_in = self._views(inputs)
         targets = soft_targets(data_samples, self.num_classes,
                                student_in.device)

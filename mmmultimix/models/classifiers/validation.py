@@ -24,6 +24,8 @@ def check_mixer(model, mixer) -> None:
     for layer in mixer.candidate_layers():
         if layer not in (EMBEDDING, FEATURE_MAP):
             check_staged(model.backbone, layer, 'model.mixer.layer')
+    if model.head is None:  # a feature extractor: loss() says what is missing
+        return
     affine = affine_classifier(model.head) is not None
     if getattr(mixer, 'dense', False):
         check_dense_head(model, 'model.mixer.dense=True')
