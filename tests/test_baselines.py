@@ -593,3 +593,87 @@ def test_missing_contrib_opencv_names_the_install_command(monkeypatch):
         MODELS.build(dict(type='SaliencyMix'))
     with pytest.raises(ImportError, match='opencv-contrib-python-headless'):
         Fm.saliency_peak(torch.randn(3, 8, 8))
+
+
+def official_imagenet_puzzle_loss(model, x, y, mixed, ratio, index,
+                                  clean_lam):
+    """``imagenet/train.py`` of snu-mllab/PuzzleMix, the loss lines
+    (``criterion = CrossEntropyLoss()``, ``criterion_batch`` its
+    ``reduction='none'``): the clean loss ``clean_lam * criterion(output,
+    target)`` when ``clean_lam > 0`` (else the pass only gives saliency),
+    then ``lam * criterion_batch(output, target) + (1 - lam) *
+    criterion_batch(output, target[rand_index])``, averaged, ``lam`` the
+    per-example mask ratio ``mixup_graph`` returns."""
+    criterion = nn.CrossEntropyLoss()
+    criterion_batch = nn.CrossEntropyLoss(reduction='none')
+    total = 0.0
+    if clean_lam > 0:
+        total = clean_lam * criterion(model(x), y)
+    output = model(mixed)
+    loss = ratio * criterion_batch(output, y) + (1 - ratio) * \
+        criterion_batch(output, y[index])
+    return total + torch.mean(loss)
+
+
+@pytest.mark.parametrize('config', ['r50_imagenet_puzzlemix',
+                                    'r50_imagenet_puzzlemix_fast'])
+def test_puzzlemix_imagenet_loss_equals_official(config):
+    """The ImageNet configs train the official ImageNet loss: CE of the
+    mixed pair (not the CIFAR code's SoftmaxBCELoss) and the clean loss
+    ``clean_lam · CE``; same model, same draws (the mixer's generator
+    replayed), same mixed batch."""
+    pytest.importorskip('gco')
+    import os.path as osp
+
+    from mmengine.config import Config
+
+    from mmmultimix.models.classifiers.mixed_forward import \
+        puzzle_saliency_pass
+    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    cfg = Config.fromfile(osp.join(root, 'configs', 'multimix',
+                                   config + '.py'))
+    assert cfg.model.loss.type != 'SoftmaxBCELoss'
+    assert cfg.model.mixer.clean_loss == 'imagenet'
+    clean_lam = cfg.model.mixer.clean_lam
+    assert clean_lam == (1.0 if config.endswith('fast') else 0.0)
+    mixer = dict(cfg.model.mixer, block_nums=(4, ), workers=0,
+                 t_size=-1)  # 32-pixel images here
+    model = _model(mixer, loss=dict(cfg.model.loss))
+    torch.manual_seed(0)
+    x = torch.randn(8, 3, 32, 32)
+    samples = _samples(8)
+    y = torch.arange(8) % 5
+    import copy
+    weights = copy.deepcopy(model.state_dict())  # BN statistics included
+    state = model.mixer.generator.get_state()
+    ours = model.loss(x, samples)
+    # the same draws and the same eval-mode saliency pass again (the mixed
+    # forward moved the BN running statistics)
+    model.load_state_dict(weights)
+    model.mixer.generator.set_state(state)
+    plan = model.mixer.sample(8)
+    targets = F.one_hot(y, 5).float()
+    puzzle_saliency_pass(model, x, targets, plan)
+    mixed, mixed_targets = plan.mix(x, targets)
+    ratio = mixed_targets[torch.arange(8), y]
+    same = y == y[plan.index]  # a pair of one class: ratio reads 1
+    ratio = torch.where(same, torch.ones_like(ratio), ratio)
+    ref = official_imagenet_puzzle_loss(
+        lambda v: model(v), x, y, mixed, ratio, plan.index, clean_lam)
+    total = ours['loss'] + ours.get('loss_clean', 0.0)
+    assert ('loss_clean' in ours) == (clean_lam > 0)
+    torch.testing.assert_close(total, ref, rtol=1e-5, atol=1e-6,
+                               msg=lambda m: f"{m} {ours} {ref}")
+
+
+def test_puzzlemix_clean_loss_forms():
+    ce = torch.tensor([0.5, 2.0, 1.5])
+    torch.testing.assert_close(Fm.puzzle_clean_loss(ce, 0.7, 1000, 'cifar'),
+                               (2 * 0.7 * ce / 1000).mean())
+    torch.testing.assert_close(
+        Fm.puzzle_clean_loss(ce, 0.7, 1000, 'imagenet'), 0.7 * ce.mean())
+    with pytest.raises(ValueError, match='mixer.clean_loss'):
+        Fm.puzzle_clean_loss(ce, 1.0, 10, 'bce')
+    pytest.importorskip('gco')
+    with pytest.raises(ValueError, match='mixer.clean_loss'):
+        MODELS.build(dict(type='PuzzleMix', clean_loss='tiny'))

@@ -34,9 +34,10 @@ from .losses import (softmax_bce, soft_cross_entropy,
 from .mixing import (cutmix, cutmix_box_pixels, multimix, pair_mix,
                      paste_box, sample_cutmix_box)
 from .precision import at_least_fp32, full_precision
-from .puzzle import (GCO_HINT, PuzzleSolution, check_puzzle_geometry,
-                     graphcut_mask, mask_transport, puzzle_apply,
-                     puzzle_saliency, puzzle_solve, transport_blocks)
+from .puzzle import (CLEAN_LOSS_FORMS, GCO_HINT, PuzzleSolution,
+                     check_puzzle_geometry, graphcut_mask, mask_transport,
+                     puzzle_apply, puzzle_clean_loss, puzzle_saliency,
+                     puzzle_solve, transport_blocks)
 from .saliency import OPENCV_CONTRIB_HINT, saliency_box, saliency_peak
 from .sampling import (LAMBDA_CHUNK_ELEMENTS, dense_lambda_chunks,
                        sample_alpha, sample_beta, sample_dense_lambda,
@@ -56,6 +57,7 @@ __all__ = [
     'softmax_bce', 'sinkhorn', 'align_mix', 'alignment_plan',
     'ALIGN_DIRECTIONS', 'zeta_weights', 'zeta_weights_from_uniform',
     'check_zeta_gamma', 'puzzle_saliency', 'puzzle_solve', 'puzzle_apply',
+    'puzzle_clean_loss', 'CLEAN_LOSS_FORMS',
     'PuzzleSolution', 'graphcut_mask', 'mask_transport', 'transport_blocks',
     'check_puzzle_geometry', 'GCO_HINT', 'saliency_box', 'saliency_peak',
     'OPENCV_CONTRIB_HINT'

@@ -21,8 +21,12 @@ from torch import Tensor
 __all__ = [
     'puzzle_saliency', 'puzzle_graph_terms', 'graphcut_mask',
     'transport_cost', 'mask_transport', 'transport_blocks', 'PuzzleSolution',
-    'puzzle_solve', 'puzzle_apply', 'GCO_HINT', 'import_gco'
+    'puzzle_solve', 'puzzle_apply', 'GCO_HINT', 'import_gco',
+    'puzzle_clean_loss', 'CLEAN_LOSS_FORMS'
 ]
+
+# the two official forms of PuzzleMix's clean (saliency-pass) loss
+CLEAN_LOSS_FORMS = ('cifar', 'imagenet')
 
 GCO_HINT = ('PuzzleMix needs the graph-cut package gco from PyPI: '
             '`pip install gco-wrapper` (tools/setup_env.sh installs it)')
@@ -40,6 +44,26 @@ def import_gco():
 def puzzle_saliency(grad: Tensor) -> Tensor:
     """``√(mean over channels of grad²)``: ``(B, C, H, W)`` → ``(B, H, W)``."""
     return torch.sqrt(torch.mean(grad**2, dim=1))
+
+
+def puzzle_clean_loss(ce: Tensor, clean_lam: float, num_classes: int,
+                      form: str = 'cifar') -> Tensor:
+    """PuzzleMix's clean loss from the per-example cross-entropies ``ce``
+    of the saliency pass, as each official code trains it:
+
+    * ``'cifar'`` (``main.py``, CIFAR and TinyImageNet, trained beside
+      ``SoftmaxBCELoss``): ``mean(2·clean_lam·CE / C)``, the class-averaged
+      BCE's scale;
+    * ``'imagenet'`` (``imagenet/train.py``, trained beside the mixed
+      pair's CE): ``clean_lam · mean(CE)`` (``imagenet_fast/main_fast.py``
+      backpropagates ``mean(CE)``, i.e. ``clean_lam = 1``).
+    """
+    if form == 'cifar':
+        return (2 * clean_lam * ce / num_classes).mean()
+    if form == 'imagenet':
+        return clean_lam * ce.mean()
+    raise ValueError(f'mixer.clean_loss must be one of {CLEAN_LOSS_FORMS}, '
+                     f'got {form!r}')
 
 
 def _normalise_pool(saliency: Tensor, size: int) -> Tensor:

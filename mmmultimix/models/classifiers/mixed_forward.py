@@ -198,7 +198,9 @@ def puzzle_saliency_pass(net, inputs: Tensor, targets: Tensor,
     the mean cross-entropy of a clean pass; ``plan.clean_lam == 0``: the
     network in eval mode, only the input gradient taken (the parameters'
     gradients are discarded, as the official ``zero_grad``); ``> 0``: train
-    mode, and the loss ``2·clean_lam·CE/c`` is returned to be trained on.
+    mode, and the clean loss of the plan's official form
+    (:func:`~mmmultimix.functional.puzzle_clean_loss`) is returned to be
+    trained on.
     The adversarial variant starts from random noise and takes one signed
     step. Solves the plan's masks and transports."""
     pre = getattr(net, 'data_preprocessor', None)
@@ -227,7 +229,8 @@ def puzzle_saliency_pass(net, inputs: Tensor, targets: Tensor,
                 aux = None
                 grad = torch.autograd.grad(ce.mean(), x)[0]
             else:
-                aux = (2 * plan.clean_lam * ce / targets.shape[1]).mean()
+                aux = Fm.puzzle_clean_loss(ce, plan.clean_lam,
+                                           targets.shape[1], plan.clean_loss)
                 grad = torch.autograd.grad(aux, x, retain_graph=True)[0]
     finally:
         for p, mode in zip(parts, modes):

@@ -75,8 +75,8 @@ class PuzzleMixPlan(MixPlan):
     """PuzzleMix at the input: ``λ``, partners, block count and the
     official hyper-parameters. The classifier runs the saliency pass
     (:attr:`clean_lam`: 0 in eval mode with the gradients discarded, the
-    official CIFAR setting; > 0 in train mode, its loss
-    ``2·clean_lam·CE/c`` kept) and calls :meth:`solve`; :meth:`mix` then
+    official CIFAR setting; > 0 in train mode, its clean loss of the form
+    :attr:`clean_loss` kept) and calls :meth:`solve`; :meth:`mix` then
     applies the masks and transports to any batch of the same size (the
     teacher's view too, without the adversarial noise)."""
     lam: float = 0.5
@@ -99,6 +99,7 @@ class PuzzleMixPlan(MixPlan):
     noise: Optional[Tensor] = None
     mean: Optional[Tensor] = None
     std: Optional[Tensor] = None
+    clean_loss: str = 'cifar'
     _mixed_once: bool = field(default=False, repr=False)
 
     @property

@@ -19,7 +19,10 @@ class PuzzleMix(BaseMixer):
     forward / backward, run by the classifier) and the 3-label graph cut of
     every example (``gco``'s α-β swap) give the masks, blocks are
     transported towards salient regions, and each target is mixed by its
-    mask's mean. Train with ``SoftmaxBCELoss`` (the official loss).
+    mask's mean. Train with ``SoftmaxBCELoss`` (the official CIFAR and
+    TinyImageNet loss) or, as the official ImageNet code, with the soft
+    cross-entropy of the mixed pair (``λ·CE(y) + (1−λ)·CE(y_π)``, the
+    classifier's default loss) and ``clean_loss='imagenet'``.
 
     Args:
         alpha (float): Beta parameter α > 0. Defaults to 1.0.
@@ -38,8 +41,12 @@ class PuzzleMix(BaseMixer):
             Defaults to 4 (official CIFAR; TinyImageNet: -1).
         clean_lam (float): >= 0; 0: saliency from an eval-mode pass whose
             gradients are discarded (official CIFAR); > 0: a train-mode pass
-            whose loss ``2·clean_lam·CE/c`` is kept (official TinyImageNet:
+            whose clean loss (``clean_loss``) is kept (official TinyImageNet:
             1). Defaults to 0.
+        clean_loss (str): the clean loss's official form: ``'cifar'``
+            (``main.py``: ``2·clean_lam·CE/C``) or ``'imagenet'``
+            (``imagenet/train.py``: ``clean_lam·CE``). Defaults to
+            ``'cifar'``.
         adv_p (float): probability of the adversarial variant per image
             side, in ``[0, 1]``. Defaults to 0 (off).
         adv_eps (float): its ℓ∞ ball, in /255. Defaults to 10.
@@ -59,6 +66,7 @@ class PuzzleMix(BaseMixer):
                  t_eps: float = 0.8,
                  t_size: int = 4,
                  clean_lam: float = 0.0,
+                 clean_loss: str = 'cifar',
                  adv_p: float = 0.0,
                  adv_eps: float = 10.0,
                  workers: int = 0,
@@ -99,6 +107,10 @@ class PuzzleMix(BaseMixer):
         self.transport = Fm.check_bool(transport, 'mixer.transport')
         self.t_eps, self.t_size = float(t_eps), t_size
         self.clean_lam = float(clean_lam)
+        if clean_loss not in Fm.CLEAN_LOSS_FORMS:
+            raise ValueError('mixer.clean_loss must be one of '
+                             f'{Fm.CLEAN_LOSS_FORMS}, got {clean_loss!r}')
+        self.clean_loss = clean_loss
         self.adv_p = self.check_prob(adv_p, 'mixer.adv_p')
         self.adv_eps = float(adv_eps)
         self.workers = workers
@@ -139,7 +151,8 @@ class PuzzleMix(BaseMixer):
             0, float(pair.lam), pair.index, self.block_nums[k], self.beta,
             self.gamma, self.eta, self.neigh_size, self.n_labels,
             self.transport, self.t_eps, self.t_size, self.clean_lam, adv,
-            self.adv_eps, self.generator, self._map())
+            self.adv_eps, self.generator, self._map(),
+            clean_loss=self.clean_loss)
 
     def candidate_layers(self) -> Sequence:
         return (0, )
