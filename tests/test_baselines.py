@@ -407,7 +407,7 @@ def official_saliency_bbox(img, lam):
     W = size[1]
     H = size[2]
     cut_rat = np.sqrt(1. - lam)
-    cut_w = int(W * cut_rat)
+    cut_w = int(W * cut_rat)  # np.int in the official code
     cut_h = int(H * cut_rat)
     temp_img = img.cpu().numpy().transpose(1, 2, 0)
     saliency = cv2.saliency.StaticSaliencyFineGrained_create()
@@ -424,31 +424,116 @@ def official_saliency_bbox(img, lam):
     return bbx1, bby1, bbx2, bby2
 
 
-@pytest.mark.parametrize('channels,size', [(3, 32), (1, 28)])
+def _cifar_like(n=12, size=32, seed=0):
+    """Real photographs cut into CIFAR-sized uint8 tiles (scikit-learn's
+    two sample images, China and a flower): ``(n, size, size, 3)``."""
+    from sklearn.datasets import load_sample_images
+    rng = np.random.RandomState(seed)
+    tiles = []
+    for k in range(n):
+        img = load_sample_images().images[k % 2]
+        r = rng.randint(0, img.shape[0] - 4 * size)
+        c = rng.randint(0, img.shape[1] - 4 * size)
+        tiles.append(img[r:r + 4 * size:4, c:c + 4 * size:4])
+    return np.stack(tiles).astype(np.uint8)
+
+
+def _official_cifar_input(tile):
+    """``saliencymix.py``'s training tensor: ToTensor and Normalize with
+    CIFAR-10's statistics (CIFAR-10 and CIFAR-100 alike)."""
+    from PIL import Image
+    from torchvision import transforms
+    normalize = transforms.Normalize(
+        mean=[x / 255.0 for x in [125.3, 123.0, 113.9]],
+        std=[x / 255.0 for x in [63.0, 62.1, 66.7]])
+    return transforms.Compose([transforms.ToTensor(),
+                               normalize])(Image.fromarray(tile))
+
+
+def test_official_saliency_input_is_bit_exact():
+    tiles = _cifar_like(4)
+    for tile in tiles:
+        ref = _official_cifar_input(tile)
+        ours = Fm.official_saliency_input(
+            torch.from_numpy(tile).permute(2, 0, 1),
+            **Fm.SALIENCYMIX_CIFAR_NORM)
+        assert ours.dtype == torch.float32 and torch.equal(ours, ref)
+
+
 @pytest.mark.parametrize('lam', [0.1, 0.5, 0.93])
-def test_saliency_box_equals_official(channels, size, lam):
+def test_saliency_box_equals_official_on_official_inputs(lam):
+    """CIFAR-100 as our config trains it (its own statistics in the data
+    preprocessor), the box found from the official input (CIFAR-10's
+    statistics) equals the official code's on the same tiles."""
     pytest.importorskip('cv2')
-    g = torch.Generator().manual_seed(size + channels)
-    img = torch.randn(channels, size, size, generator=g)
-    img[:, 5:12, 18:25] += 3.0  # a salient patch
-    assert Fm.saliency_box(img, lam) == tuple(
-        int(v) for v in official_saliency_bbox(img, lam))
+    tiles = _cifar_like(12, seed=int(lam * 100))
+    mean = torch.tensor([129.304, 124.070, 112.434])  # cifar100.py
+    std = torch.tensor([68.170, 65.392, 70.418])
+    x = (torch.from_numpy(tiles).permute(0, 3, 1, 2).float() -
+         mean.view(1, 3, 1, 1)) / std.view(1, 3, 1, 1)
+    for k in range(len(tiles)):
+        index = torch.roll(torch.arange(len(tiles)), -k)  # partner k first
+        plan = SaliencyMixPlan(0, torch.tensor(lam), index,
+                               norm=Fm.SALIENCYMIX_CIFAR_NORM)
+        plan.find_box(x, mean, std)
+        r1, r2, c1, c2 = plan.pixel_box
+        ref = official_saliency_bbox(_official_cifar_input(tiles[k]), lam)
+        assert (r1, c1, r2, c2) == tuple(int(v) for v in ref)
+
+
+def test_saliency_map_type_and_scale_are_checked(monkeypatch):
+    """OpenCV contrib 4.x returns float32 in [0, 1]; an 8-bit map (which
+    the official ``(map * 255).astype('uint8')`` would wrap around) is an
+    error, not a moved box."""
+    cv2 = pytest.importorskip('cv2')
+    img = _official_cifar_input(_cifar_like(1)[0])
+    ok, smap = cv2.saliency.StaticSaliencyFineGrained_create(
+    ).computeSaliency(img.numpy().transpose(1, 2, 0))
+    assert ok and smap.dtype == np.float32
+    assert 0.0 <= smap.min() and smap.max() <= 1.0
+
+    class EightBit:
+        def computeSaliency(self, image):
+            return True, (smap * 255).astype(np.uint8)
+
+    import mmmultimix.functional.saliency as S
+    monkeypatch.setattr(S, '_saliency_detector', lambda: EightBit())
+    with pytest.raises(RuntimeError, match='float32 in \\[0, 1\\]'):
+        Fm.saliency_peak(img)
 
 
 def test_saliencymix_pastes_the_box_of_one_partner():
     pytest.importorskip('cv2')
-    x = torch.randn(5, 3, 32, 32)
+    tiles = torch.from_numpy(_cifar_like(5)).permute(0, 3, 1, 2).float()
+    mean, std = torch.full((3, ), 120.), torch.full((3, ), 60.)
+    x = (tiles - mean.view(1, 3, 1, 1)) / std.view(1, 3, 1, 1)
     y = F.one_hot(torch.arange(5), 5).float()
     index = torch.tensor([2, 0, 1, 4, 3])
-    plan = SaliencyMixPlan(0, torch.tensor(0.6), index)
+    plan = SaliencyMixPlan(0, torch.tensor(0.6), index,
+                           norm=Fm.SALIENCYMIX_CIFAR_NORM)
+    with pytest.raises(RuntimeError, match='find_box'):
+        plan.mix(x, y)
+    plan.find_box(x, mean, std)
     xm, ym = plan.mix(x, y)
-    r1, c1, r2, c2 = Fm.saliency_box(x[2], 0.6)
+    r1, c1, r2, c2 = Fm.saliency_box(Fm.official_saliency_input(
+        tiles[2], **Fm.SALIENCYMIX_CIFAR_NORM), 0.6)
     ref = x.clone()
     ref[:, :, r1:r2, c1:c2] = x[index, :, r1:r2, c1:c2]
     torch.testing.assert_close(xm, ref)
     lam = 1 - (r2 - r1) * (c2 - c1) / 32**2
     torch.testing.assert_close(ym, lam * y + (1 - lam) * y[index])
     assert plan.pixel_box == (r1, r2, c1, c2)  # reused for the teacher
+
+
+def test_saliency_norm_errors_name_the_key():
+    pytest.importorskip('cv2')
+    for bad in (dict(mean=[0.5]), dict(mean=[0.5], std=[0.0]),
+                dict(mean=[0.5, 0.5], std=[0.2])):
+        with pytest.raises(ValueError, match='mixer.saliency_norm'):
+            MODELS.build(dict(type='SaliencyMix', saliency_norm=bad))
+    with pytest.raises(ValueError, match='mixer.saliency_norm'):
+        Fm.official_saliency_input(torch.zeros(1, 4, 4),
+                                   **Fm.SALIENCYMIX_CIFAR_NORM)
 
 
 # ------------------------------------------------------- mixers end to end

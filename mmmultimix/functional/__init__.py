@@ -38,7 +38,9 @@ from .puzzle import (CLEAN_LOSS_FORMS, GCO_HINT, PuzzleSolution,
                      check_puzzle_geometry, graphcut_mask, mask_transport,
                      puzzle_apply, puzzle_clean_loss, puzzle_saliency,
                      puzzle_solve, transport_blocks)
-from .saliency import OPENCV_CONTRIB_HINT, saliency_box, saliency_peak
+from .saliency import (OPENCV_CONTRIB_HINT, SALIENCYMIX_CIFAR_NORM,
+                       SALIENCYMIX_IMAGENET_NORM, official_saliency_input,
+                       saliency_box, saliency_peak)
 from .sampling import (LAMBDA_CHUNK_ELEMENTS, dense_lambda_chunks,
                        sample_alpha, sample_beta, sample_dense_lambda,
                        sample_dirichlet, sample_gamma, sample_lambda)
@@ -60,5 +62,7 @@ __all__ = [
     'puzzle_clean_loss', 'CLEAN_LOSS_FORMS',
     'PuzzleSolution', 'graphcut_mask', 'mask_transport', 'transport_blocks',
     'check_puzzle_geometry', 'GCO_HINT', 'saliency_box', 'saliency_peak',
+    'official_saliency_input', 'SALIENCYMIX_CIFAR_NORM',
+    'SALIENCYMIX_IMAGENET_NORM',
     'OPENCV_CONTRIB_HINT'
 ]

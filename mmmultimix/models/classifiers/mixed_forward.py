@@ -11,7 +11,7 @@ from torch import Tensor
 from mmmultimix import functional as Fm
 from mmmultimix.functional import at_least_fp32, full_precision
 from ..mixers import (EMBEDDING, FEATURE_MAP, DenseMultiMixPlan, MixPlan,
-                      PuzzleMixPlan)
+                      PuzzleMixPlan, SaliencyMixPlan)
 from ..utils import affine_classifier, forward_stages, num_stages
 from ..utils.dist import gather
 
@@ -61,6 +61,15 @@ def mixed_forward(net: nn.Module,
         out = mixed_forward(net, inputs, targets, plan, interpolate_logits,
                             dense_loss, mhat, mix_probs)
         return out._replace(aux_loss=aux)
+    if isinstance(plan, SaliencyMixPlan) and plan.pixel_box is None:
+        pre = getattr(net, 'data_preprocessor', None)
+        mean = getattr(pre, 'mean', None)
+        if mean is None:  # no normalisation: the inputs are the pixels
+            mean, std = torch.zeros(inputs.shape[1]), torch.ones(
+                inputs.shape[1])
+        else:
+            mean, std = mean.flatten(), pre.std.flatten()
+        plan.find_box(inputs, mean, std)
     if isinstance(plan, DenseMultiMixPlan):
         return _dense(net, inputs, targets, plan, interpolate_logits, mhat,
                       mix_probs)

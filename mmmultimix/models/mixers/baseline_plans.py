@@ -58,15 +58,31 @@ class ZetaMixupPlan(MultiMixPlan):
 class SaliencyMixPlan(PairPlan):
     """SaliencyMix: the box of side ``√(1 − λ)`` around the saliency peak
     of ``x[index[0]]`` is pasted from the partners into every image. The
-    box is found on the first batch mixed (the student's view) and reused
-    for the teacher's."""
+    box is found once (:meth:`find_box`, on the student's view, from the
+    official saliency input ``norm``) and reused for the teacher's."""
     pixel_box: Optional[Tuple[int, int, int, int]] = None
+    norm: Optional[dict] = None
+
+    def find_box(self, x: Tensor, pixel_mean: Tensor,
+                 pixel_std: Tensor) -> None:
+        """The box from the normalised batch ``x``: its pixels (``x · std +
+        mean`` of the data preprocessor, rounded: the pipeline's uint8
+        values) normalised as the official code (:attr:`norm`)."""
+        src = x[self.index[0]].detach().float()
+        c = src.shape[0]
+        pixels = (src * pixel_std.float().view(c, 1, 1).to(src.device) +
+                  pixel_mean.float().view(c, 1, 1).to(src.device))
+        img = Fm.official_saliency_input(pixels.round().clamp(0, 255),
+                                         self.norm['mean'], self.norm['std'])
+        r1, c1, r2, c2 = Fm.saliency_box(img, float(self.lam))
+        self.pixel_box = (r1, r2, c1, c2)
 
     def mix(self, x: Tensor, targets: Tensor) -> Tuple[Tensor, Tensor]:
         if self.pixel_box is None:
-            r1, c1, r2, c2 = Fm.saliency_box(x[self.index[0]],
-                                             float(self.lam))
-            self.pixel_box = (r1, r2, c1, c2)
+            raise RuntimeError(
+                'SaliencyMixPlan.mix before find_box: the box comes from the '
+                'official saliency input (the classifier calls find_box with '
+                "its data preprocessor's mean and std)")
         return Fm.paste_box(x, targets, self.pixel_box, self.index)
 
 

@@ -23,13 +23,29 @@ class SaliencyMix(BaseMixer):
         alpha (float): Beta parameter α > 0. Defaults to 1.0 (official).
         prob (float): probability of mixing a batch, in ``[0, 1]``.
             Defaults to 0.5 (official CIFAR).
+        saliency_norm (dict): ``mean`` and ``std`` (``[0, 1]`` units, one
+            per channel) of the official saliency input (torchvision's
+            ``Normalize``), whatever the data preprocessor trains with.
+            Defaults to the official CIFAR code's: CIFAR-10's statistics,
+            for CIFAR-10 and CIFAR-100 alike
+            (``functional.SALIENCYMIX_CIFAR_NORM``); ImageNet configs use
+            ``SALIENCYMIX_IMAGENET_NORM``.
     """
 
     def __init__(self, alpha: float = 1.0, prob: float = 0.5,
-                 init_cfg=None):
+                 saliency_norm: Optional[dict] = None, init_cfg=None):
         super().__init__(init_cfg)
         self.alpha = Fm.check_beta_alpha(alpha, 'mixer.alpha')
         self.prob = self.check_prob(prob, 'mixer.prob')
+        norm = dict(Fm.SALIENCYMIX_CIFAR_NORM if saliency_norm is None
+                    else saliency_norm)
+        if set(norm) != {'mean', 'std'} or len(norm['mean']) != len(
+                norm['std']) or not all(float(s) > 0 for s in norm['std']):
+            raise ValueError('mixer.saliency_norm must be dict(mean=[...], '
+                             'std=[...]) with one value per channel and '
+                             f'every std > 0, got {saliency_norm!r}')
+        self.saliency_norm = dict(mean=tuple(map(float, norm['mean'])),
+                                  std=tuple(map(float, norm['std'])))
         try:
             import cv2
             cv2.saliency.StaticSaliencyFineGrained_create
@@ -40,7 +56,8 @@ class SaliencyMix(BaseMixer):
         if self._uniform() >= self.prob:
             return None
         pair = self.pairs(m, self.alpha, 0, device)
-        return SaliencyMixPlan(0, pair.lam, pair.index)
+        return SaliencyMixPlan(0, pair.lam, pair.index,
+                               norm=self.saliency_norm)
 
     def candidate_layers(self) -> Sequence:
         return (0, )
