@@ -67,8 +67,8 @@ def test_bf16_teacher_close_to_fp32_on_every_path(mixer, dense):
 
 
 @pytest.mark.parametrize('dtype,match', [
-    ('fp64', "teacher_dtype must be one of \\('fp32', 'bf16', 'fp16', "
-     "'auto'\\)"),
+    ('fp64', "teacher_dtype must be None .* or one of "
+     "\\('fp32', 'bf16', 'fp16', 'auto'\\)"),
     ('float16', 'model.distill.teacher_dtype'),
 ])
 def test_bad_teacher_dtype(dtype, match):

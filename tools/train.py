@@ -45,6 +45,14 @@ def parse_args():
         help='enable automatic-mixed-precision training (fp16 with loss '
         'scaling on CUDA, bf16 autocast on CPU)')
     parser.add_argument(
+        '--precision',
+        choices=['fp32', 'bf16', 'fp16', 'auto'],
+        default=None,
+        help='precision of the training forward passes, student and teacher '
+        '(model.precision): auto = bf16 where the device runs it natively '
+        '(CUDA with bf16, a CPU with AVX512-BF16 / AMX), fp32 elsewhere; '
+        'fp16 (CUDA) also sets AmpOptimWrapper for loss scaling')
+    parser.add_argument(
         '--no-validate',
         action='store_true',
         help='whether not to evaluate the checkpoint during training')
@@ -96,6 +104,12 @@ def merge_args(cfg, args):
         else:
             cfg.optim_wrapper.type = 'AutocastOptimWrapper'
             cfg.optim_wrapper.dtype = 'bfloat16'
+    if args.precision is not None:
+        cfg.model.precision = args.precision
+        if args.precision == 'fp16':
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+            cfg.optim_wrapper.setdefault('dtype', 'float16')
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None

@@ -12,8 +12,9 @@ from torch import Tensor
 from mmmultimix import functional as Fm
 from ..distill import ClassifierNet, EMATeacher
 from ..mixers import BaseMixer, DenseMultiMixPlan, MixPlan
-from ..utils import (MemoryLayout, attach_outputs, check_finite,
-                     check_labels, soft_accuracy, soft_targets)
+from ..utils import (PRECISIONS, MemoryLayout, attach_outputs,
+                     autocast_context, check_finite, check_labels,
+                     resolve_precision, soft_accuracy, soft_targets)
 from .fused_dense import fused_dense_loss
 from .mixed_forward import mixed_forward
 from .validation import check_dense_head, check_mixer
@@ -59,8 +60,17 @@ class MultiMixClassifier(ImageClassifier):
             default 0.001), ``frozen_teacher`` (a checkpoint path: the
             two-stage variant of A.5), and :class:`EMATeacher`'s
             ``teacher_stats``, ``teacher_target`` and ``teacher_dtype``
-            (the teacher's forward in fp32, bf16 or fp16). None disables
-            distillation.
+            (the teacher's forward in fp32, bf16 or fp16; by default the
+            run's ``precision``). None disables distillation.
+        precision (str): the precision of the training forward passes,
+            student and teacher: ``'fp32'`` (default), ``'bf16'``
+            (autocast; CUDA, or a CPU with AVX512-BF16 / AMX), ``'fp16'``
+            (autocast, CUDA; train it with mmengine's ``AmpOptimWrapper``
+            for loss scaling, as ``tools/train.py --precision fp16`` does)
+            or ``'auto'`` (bf16 where the device runs it natively, fp32
+            elsewhere). Parameters, optimizer and the interpolation maths
+            (``Λ``, mixing, targets, losses) stay fp32; evaluation runs in
+            fp32.
         interpolate_logits (bool): use the logit-space shortcut when the
             head is affine. Defaults to True.
         dense_loss (bool): the dense loss (§3.4, Table 9) for plans that are
@@ -94,6 +104,7 @@ class MultiMixClassifier(ImageClassifier):
                  dense_loss: bool = False,
                  predict_with: str = 'student',
                  channels_last: bool = False,
+                 precision: str = 'fp32',
                  loss: dict = dict(type='WeightedSoftCrossEntropyLoss'),
                  dense_mix_loss: Optional[dict] = dict(
                      type='DenseMultiMixLoss'),
@@ -137,6 +148,10 @@ class MultiMixClassifier(ImageClassifier):
             raise ValueError("model.predict_with='teacher' needs a teacher "
                              '(model.distill)')
         self.predict_with = predict_with
+        if precision not in PRECISIONS:
+            raise ValueError(f'model.precision must be one of {PRECISIONS}, '
+                             f'got {precision!r}')
+        self.precision = precision
         self.layout = MemoryLayout(
             Fm.check_bool(channels_last, 'model.channels_last'))
         self.layout.apply(self)
@@ -240,10 +255,23 @@ class MultiMixClassifier(ImageClassifier):
     def _views(self, inputs: Tensor) -> Tuple[Tensor, Tensor]:
         return tuple(self.layout.images(v) for v in self._split_views(inputs))
 
+    def resolved_precision(self, device: torch.device) -> str:
+        """``model.precision`` on ``device`` (``'auto'`` resolved; a
+        precision the device cannot run is a ``ValueError``)."""
+        return resolve_precision(self.precision, device, 'model.precision')
+
     def loss(self, inputs: Tensor, data_samples: List[DataSample]) -> dict:
         """Loss of the interpolated batch: eq. 8 (eq. 15 for dense plans),
-        plus eq. 9 with a teacher."""
+        plus eq. 9 with a teacher; the forward passes in
+        ``model.precision`` (fp32: whatever the optim wrapper sets)."""
         self._require_head('loss() (training)')
+        precision = self.resolved_precision(inputs.device)
+        if precision == 'fp32':
+            return self._loss(inputs, data_samples)
+        with autocast_context(precision, inputs.device):
+            return self._loss(inputs, data_samples)
+
+    def _loss(self, inputs: Tensor, data_samples: List[DataSample]) -> dict:
         student_in, teacher_in = self._views(inputs)
         targets = soft_targets(data_samples, self.num_classes,
                                student_in.device)

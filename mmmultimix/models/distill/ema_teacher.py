@@ -1,6 +1,5 @@
 """Self-distillation (§3.3, eq. 9): the EMA teacher's whole life cycle."""
 import contextlib
-import warnings
 from typing import Optional
 
 import torch
@@ -8,27 +7,16 @@ from mmengine.model import ExponentialMovingAverage
 from torch import Tensor
 
 from ..utils.dist import average_buffers
+from ..utils.precision import (DTYPES, PRECISIONS, autocast_context,
+                               fast_bf16, resolve_precision)
 from .classifier_net import ClassifierNet
 
-__all__ = ['EMATeacher']
+__all__ = ['EMATeacher', 'fast_bf16']
 
 _KEYS = ('gamma', 'momentum', 'frozen_teacher', 'teacher_stats',
          'teacher_target', 'teacher_dtype')
 STATS = ('own', 'student')
 TARGETS = ('logits', 'probs')
-DTYPES = {'fp32': None, 'bf16': torch.bfloat16, 'fp16': torch.float16}
-
-
-def fast_bf16(device: torch.device) -> bool:
-    """Whether ``device`` runs bf16 convolutions natively: a CUDA device
-    with bf16 support, or a CPU with AVX512-BF16 / AMX (oneDNN). Elsewhere
-    bf16 autocast is emulated and much slower than fp32 (AVX2 CPU here:
-    25× slower for a PreActResNet-18 forward)."""
-    if device.type == 'cuda':
-        return torch.cuda.is_bf16_supported()
-    if device.type == 'cpu':
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    return False
 
 
 class EMATeacher(ExponentialMovingAverage):
@@ -68,9 +56,11 @@ class EMATeacher(ExponentialMovingAverage):
             probabilities). Plans that mix the input or an inner layer
             give the teacher one mixed input: the softmax of its logits
             either way.
-        teacher_dtype (str): the precision of the teacher's forward pass
-            (no gradient; it only supplies soft targets): ``'fp32'``
-            (default), ``'bf16'`` (autocast; CUDA, or a CPU with
+        teacher_dtype (str, optional): the precision of the teacher's
+            forward pass (no gradient; it only supplies soft targets):
+            None (default) follows the run's precision (``model.precision``,
+            or an autocasting optim wrapper); ``'fp32'`` (autocast off, also
+            inside a bf16 run), ``'bf16'`` (autocast; CUDA, or a CPU with
             AVX512-BF16 / AMX), ``'fp16'`` (autocast, CUDA only) or
             ``'auto'`` (bf16 where :func:`fast_bf16`, else fp32). Its
             logits are cast to fp32 before interpolation and softmax.
@@ -83,7 +73,7 @@ class EMATeacher(ExponentialMovingAverage):
                  frozen_teacher: Optional[str] = None,
                  teacher_stats: str = 'own',
                  teacher_target: str = 'logits',
-                 teacher_dtype: str = 'fp32'):
+                 teacher_dtype: Optional[str] = None):
         super().__init__(net, momentum=momentum, interval=1,
                          update_buffers=False)
         if teacher_stats not in STATS:
@@ -94,12 +84,11 @@ class EMATeacher(ExponentialMovingAverage):
             raise ValueError(f'model.distill.teacher_target must be one of '
                              f'{TARGETS}, got {teacher_target!r}')
         self.mix_probs = teacher_target == 'probs'
-        if teacher_dtype not in tuple(DTYPES) + ('auto', ):
-            raise ValueError('model.distill.teacher_dtype must be one of '
-                             f"{tuple(DTYPES) + ('auto', )}, got "
+        if teacher_dtype is not None and teacher_dtype not in PRECISIONS:
+            raise ValueError('model.distill.teacher_dtype must be None (the '
+                             f"run's precision) or one of {PRECISIONS}, got "
                              f'{teacher_dtype!r}')
         self.teacher_dtype = teacher_dtype
-        self._warned = False
         self.gamma = gamma
         self.frozen_path = frozen_teacher
         self._calls = 0
@@ -128,7 +117,7 @@ class EMATeacher(ExponentialMovingAverage):
         return cls(net, momentum, gamma, distill.get('frozen_teacher'),
                    distill.get('teacher_stats', 'own'),
                    distill.get('teacher_target', 'logits'),
-                   distill.get('teacher_dtype', 'fp32'))
+                   distill.get('teacher_dtype'))
 
     @property
     def frozen(self) -> bool:
@@ -191,36 +180,21 @@ class EMATeacher(ExponentialMovingAverage):
 
     def dtype_on(self, device: torch.device) -> Optional[torch.dtype]:
         """The autocast dtype of the teacher's forward on ``device`` (None:
-        fp32); a dtype the device cannot run is a ``ValueError``."""
-        name = self.teacher_dtype
-        if name == 'auto':
-            return torch.bfloat16 if fast_bf16(device) else None
-        if name == 'fp16' and device.type != 'cuda':
-            raise ValueError("model.distill.teacher_dtype='fp16' needs a CUDA "
-                             f"device (got {device.type}); use 'fp32', "
-                             "'bf16' or 'auto'")
-        if name == 'bf16' and device.type == 'cuda' and not fast_bf16(device):
-            raise ValueError("model.distill.teacher_dtype='bf16': this CUDA "
-                             "device has no bf16 support; use 'fp16', 'fp32' "
-                             "or 'auto'")
-        if name == 'bf16' and device.type not in ('cuda', 'cpu'):
-            raise ValueError("model.distill.teacher_dtype='bf16' runs on CUDA "
-                             f"or CPU, got {device.type}; use 'fp32'")
-        if name == 'bf16' and not fast_bf16(device) and not self._warned:
-            self._warned = True
-            warnings.warn("model.distill.teacher_dtype='bf16': this CPU has "
-                          'no native bf16 (AVX512-BF16 / AMX); torch emulates '
-                          'it, much slower than fp32. Use \'auto\' to take '
-                          'bf16 only where it is fast.')
-        return DTYPES[name]
+        fp32, or the run's own precision when ``teacher_dtype`` is None); a
+        dtype the device cannot run is a ``ValueError``."""
+        if self.teacher_dtype is None:
+            return None
+        return DTYPES[resolve_precision(self.teacher_dtype, device,
+                                        'model.distill.teacher_dtype')]
 
     def autocast(self, device: torch.device):
-        """The context of the teacher's forward pass (autocast in
-        ``teacher_dtype``, or nothing for fp32)."""
-        dtype = self.dtype_on(device)
-        if dtype is None:
+        """The context of the teacher's forward pass: the run's own (None),
+        or ``teacher_dtype`` (fp32: autocast off)."""
+        if self.teacher_dtype is None:
             return contextlib.nullcontext()
-        return torch.autocast(device.type, dtype=dtype)
+        return autocast_context(
+            resolve_precision(self.teacher_dtype, device,
+                              'model.distill.teacher_dtype'), device)
 
     @staticmethod
     def probs(logits: Tensor) -> Tensor:

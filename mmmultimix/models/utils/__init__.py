@@ -2,6 +2,8 @@ from .dist import average_buffers, gather, world_size
 from .heads import affine_classifier
 from .memory_layout import MemoryLayout, cpu_unsafe_convs
 from .predictions import attach_outputs
+from .precision import (PRECISIONS, auto_precision, autocast_context,
+                        fast_bf16, resolve_precision)
 from .run_stages import check_staged, forward_stages, num_stages
 from .targets import (check_finite, check_labels, soft_accuracy,
                       soft_targets)
@@ -10,5 +12,6 @@ __all__ = [
     'affine_classifier', 'check_staged', 'forward_stages', 'num_stages',
     'average_buffers', 'gather', 'world_size', 'check_finite',
     'soft_accuracy', 'soft_targets', 'check_labels', 'attach_outputs',
-    'MemoryLayout', 'cpu_unsafe_convs'
+    'MemoryLayout', 'cpu_unsafe_convs', 'PRECISIONS', 'auto_precision',
+    'autocast_context', 'fast_bf16', 'resolve_precision'
 ]
