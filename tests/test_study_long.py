@@ -295,3 +295,49 @@ def test_stop_file_lets_no_new_run_start(tmp_path, capsys):
         SR.run_one = orig
     assert started == [0] and list(results) == ['k0']  # run 0 finished
     assert 'no new run started' in capsys.readouterr().out
+
+
+def test_axes_and_precision_parts_are_keyed_apart():
+    """Issue 33's cells and issue 32's precision part: the reference cell
+    keeps the keys of the runs cached before them; a wider, larger or bf16
+    run has options (so keys) of its own; the report never pools them."""
+    axes = L.plan(part='axes')
+    groups = {g for g, *_ in axes}
+    assert groups == {'ref', 'width', 'data', 'width_data'}
+    assert {s for g, _, s, _ in axes if g == 'width_data'} == {0, 1, 2}
+    epochs = {g: e for g, _, _, e in axes}
+    assert L.steps(epochs['ref']) == 8000 == L.steps(epochs['data'], npc=500)
+    ref = L.job('multimix', 0, 1000, group='ref')
+    assert ref == L.job('multimix', 0, 1000)  # the sweep's own run
+    wide = L.job('multimix', 0, 1000, group='width')[1]
+    assert wide['model.backbone.base_channels'] == 16
+    assert wide['model.head.in_channels'] == 128
+    assert L.job('multimix', 0, 200, group='data')[1][
+        'train_dataloader.dataset.num_per_class'] == 500
+    prec = L.plan(part='precision')
+    assert len(prec) == 5 * 3 * 2 and {e for *_, e in prec} == {250}
+    bf16 = L.job('multimix', 0, 250, group='bf16')
+    assert bf16[1]['model.precision'] == 'bf16'
+    assert L.job('multimix', 0, 250, group='fp32') == L.job('multimix', 0,
+                                                             250)
+    all_groups = {g for g, *_ in L.plan(part='all')}
+    assert {'width', 'bf16'} <= all_groups
+    # the report: a bf16 record is a cell of its own, paired with fp32
+    results = {}
+    for seed, (a, b) in enumerate([(85.0, 85.5), (84.0, 84.3),
+                                   (86.0, 86.1)]):
+        r32 = _record('multimix', seed, 250, a, train_s=200.0)
+        r16 = _record('multimix', seed, 250, b, train_s=100.0)
+        r16['meta']['precision'] = 'bf16'
+        r16['meta']['cfg_options'] = dict(r16['meta']['cfg_options'],
+                                          **{'model.precision': 'bf16'})
+        results[f'a{seed}'], results[f'b{seed}'] = r32, r16
+    fp32 = R.cells(results, 100)['cpu'][('multimix', 250)]
+    assert [fp32[s]['acc'] for s in range(3)] == [85.0, 84.0, 86.0]
+    rows = {r[1]: r for r in R.precision_rows(results, L.SETTINGS)}
+    _, _, n, a, b, diff, ms_a, ms_b = rows['multimix']
+    assert n == 3 and diff == paired([85.5, 84.3, 86.1], [85.0, 84.0, 86.0])
+    assert ms_a == 2 * ms_b
+    md = R.precision_table(R.precision_rows(results, L.SETTINGS))
+    assert '| cpu | MultiMix | 3 |' in md and '(2.00×)' in md
+    assert 'no difference detected' in md or 'bf16 higher' in md

@@ -198,11 +198,12 @@ def main(argv=None):
     p.add_argument('--merge', nargs='+', metavar='RUNS_JSON',
                    help='--study long: first add the records of other '
                    'caches (a device run\'s runs.json) to --out\'s')
-    p.add_argument('--part', choices=('required', 'axes', 'all'),
+    p.add_argument('--part', choices=('required', 'axes', 'precision', 'all'),
                    default='required',
                    help="--study long: 'required' (the sweep and the best "
                    "rows' first seeds), 'axes' (width and data cells beside "
-                   "their reference) or 'all' (every planned run)")
+                   "their reference), 'precision' (fp32 vs bf16, paired) or "
+                   "'all' (every planned run)")
     p.add_argument('--jobs', type=int, default=1,
                    help='runs at a time (processes, cores / jobs threads '
                    'each); results depend on the thread count')

@@ -26,6 +26,17 @@ The plan (``--plan`` prints it with estimated core-minutes):
   5,000 images, 500 per class as CIFAR-100) and ``width_data`` (both;
   ``SETTINGS['width_data_seeds']`` seeds), each beside its reference
   ``ref`` (1/8 width, 1,000 images: the sweep's runs at that length).
+* ``precision`` (issue 32, ``--part precision``; ``all`` includes it):
+  input mixup, MultiMix and + dense + distil at ``SETTINGS['precision_steps']``
+  SGD steps, 5 seeds, each in fp32 (group ``fp32``) and bf16 (group
+  ``bf16``), paired by seed (same seeds, same data order): evidence that
+  bf16 changes nothing but time.
+
+A run's precision is part of its record (``meta.precision``) and, where it
+is not fp32, of its key (``model.precision`` among its options):
+``SETTINGS['precision']`` (``'auto'`` resolved on the machine that plans) is
+that of every group but the precision part's; records of different
+precision are different cells.
 
 Runs go seed by seed (all of a seed's required runs before the next seed's),
 so that a partial cache already pairs its cells. Records and cache keys are
@@ -47,10 +58,14 @@ SETTINGS = dict(
     robust_n=500,  # FGSM / PGD on the first 500 test images
     distil_momentum=0.001,  # the paper's EMA momentum (decay 0.999)
     axes_steps=8000,  # SGD steps of every cell of the axes part
-    width_data_seeds=3)  # seeds of the width_data cell (budget)
+    width_data_seeds=3,  # seeds of the width_data cell (budget)
+    precision='fp32',  # of every group but the precision part's
+    precision_steps=2000)  # SGD steps of the precision part
 SMOKE = dict(npc=2, sweep=(1, 2), long=2, longest=3, seeds=(0, 1),
              best_seeds=1, robust_n=8, distil_momentum=0.001, axes_steps=6,
-             width_data_seeds=1)
+             width_data_seeds=1, precision='fp32', precision_steps=4)
+PRECISION_ROWS = ('input_mixup', 'multimix', 'dense_distil')
+PRECISION_GROUPS = ('fp32', 'bf16')
 # the axes' cells (issue 33): backbone base channels (the embedding is 8 x
 # base) and images per class, as multiples of the study's own (``npc``), so
 # that the smoke plan scales with it
@@ -87,11 +102,28 @@ def cell_of(group: str) -> dict:
     return CELLS.get(group, CELLS['ref'])
 
 
+def precision_of(group, st=SETTINGS) -> str:
+    """The resolved precision of a group's runs: the precision part's
+    own, else ``st['precision']`` (``'auto'``: bf16 where this machine's
+    device runs it natively)."""
+    if group in PRECISION_GROUPS:
+        return group
+    name = st.get('precision', 'fp32')
+    if name != 'auto':
+        return name
+    import torch
+
+    from mmmultimix.models.utils import resolve_precision
+    dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    return resolve_precision(name, dev, 'precision')
+
+
 def job(row, seed, epochs, st=SETTINGS, group=None):
     """``(config, cfg_options, seed, epochs, robust_n, val)`` of one run.
     The reference cell's options are those of the runs cached before the
     axes existed (same keys); a wider cell adds the backbone's and the
-    head's widths, a larger one its images per class."""
+    head's widths, a larger one its images per class, a precision other
+    than fp32 ``model.precision``."""
     cell = cell_of(group)
     opts = {'train_dataloader.dataset.num_per_class': st['npc'] *
             cell['npc_x']}
@@ -100,6 +132,9 @@ def job(row, seed, epochs, st=SETTINGS, group=None):
         opts['model.head.in_channels'] = 8 * cell['base']
     if _distils(row):
         opts['model.distill.momentum'] = st['distil_momentum']
+    precision = precision_of(group, st)
+    if precision != 'fp32':
+        opts['model.precision'] = precision
     return f'{FAMILY}_{row}', opts, seed, epochs, st['robust_n'], True
 
 
@@ -126,6 +161,8 @@ def plan(st=SETTINGS, part='required'):
             out += [('best', r, s, st['long']) for r in BEST_ROWS]
     if part == 'axes':
         return axes_plan(st)
+    if part == 'precision':
+        return precision_plan(st)
     if part == 'all':
         for s in st['seeds']:
             if s not in st['seeds'][:st['best_seeds']]:
@@ -134,11 +171,19 @@ def plan(st=SETTINGS, part='required'):
                                       if _config_exists(r))
             out += [('more', r, s, st['long']) for r in rows]
             out += [('more', r, s, st['longest']) for r in SWEEP_ROWS]
-        out += axes_plan(st)
+        out += axes_plan(st) + precision_plan(st)
     elif part != 'required':
-        raise ValueError(
-            f"part must be 'required', 'axes' or 'all', got {part!r}")
+        raise ValueError("part must be 'required', 'axes', 'precision' or "
+                         f"'all', got {part!r}")
     return out
+
+
+def precision_plan(st=SETTINGS):
+    """The precision part, seed by seed: every row in fp32 and bf16 at
+    ``st['precision_steps']`` SGD steps (1,000 images)."""
+    epochs = max(1, st['precision_steps'] // steps(1, st))
+    return [(g, r, s, epochs) for s in st['seeds'] for r in PRECISION_ROWS
+            for g in PRECISION_GROUPS]
 
 
 def axes_plan(st=SETTINGS):

@@ -11,7 +11,7 @@ Pure helpers (:func:`cells`, :func:`sweep_rows`, :func:`crossover`,
 import os.path as osp
 import statistics
 
-from study_long import BASELINE_ROWS, NAMES
+from study_long import BASELINE_ROWS, NAMES, PRECISION_ROWS
 from study_long import steps as schedule_steps
 from study_stats import fmt, mean_interval, paired, verdict
 
@@ -52,16 +52,23 @@ def row_of(meta: dict, family: str = 'fashion') -> str:
     return meta['config'][len(family) + 1:]
 
 
-def cells(results: dict, npc: int) -> dict:
+def precision(meta: dict) -> str:
+    """A record's precision (records from before the setting: fp32)."""
+    return meta.get('precision', 'fp32')
+
+
+def cells(results: dict, npc: int, prec: str = 'fp32') -> dict:
     """``{device: {(row, epochs): {seed: record}}}`` of the study's records
-    (those on ``npc`` images per class at the reference width; the wider
-    cells of the axes part are not theirs)."""
+    (those on ``npc`` images per class at the reference width and in
+    precision ``prec``: the wider cells of the axes part and the runs of
+    another precision are cells of their own)."""
     out = {}
     for rec in results.values():
         meta = rec.get('meta')
         if not meta or meta['cfg_options'].get(
                 'train_dataloader.dataset.num_per_class') != npc or \
-                'model.backbone.base_channels' in meta['cfg_options']:
+                'model.backbone.base_channels' in meta['cfg_options'] or \
+                precision(meta) != prec:
             continue
         dev = out.setdefault(meta['device'], {})
         dev.setdefault((row_of(meta), meta['epochs']), {})[meta['seed']] = rec
@@ -257,6 +264,56 @@ def answer(rows, dev_cells, st) -> str:
     return ' '.join(parts)
 
 
+def precision_rows(results: dict, st: dict):
+    """Per device and row of the precision part: ``(device, row, pairs,
+    fp32 accs, bf16 accs, (mean, lo, hi) of bf16 − fp32, ms per step fp32,
+    bf16)``, paired over the seeds both precisions have."""
+    epochs = max(1, st['precision_steps'] // schedule_steps(1, st))
+    fp32, bf16 = cells(results, st['npc']), cells(results, st['npc'], 'bf16')
+    out = []
+    for device in sorted(set(fp32) | set(bf16)):
+        for row in PRECISION_ROWS:
+            a = fp32.get(device, {}).get((row, epochs), {})
+            b = bf16.get(device, {}).get((row, epochs), {})
+            seeds = [s for s in st['seeds'] if s in a and s in b]
+            acc_a = [a[s]['acc'] for s in seeds]
+            acc_b = [b[s]['acc'] for s in seeds]
+            diff = paired(acc_b, acc_a) if seeds else None
+
+            def ms(cell):
+                v = [1000 * r['meta']['train_s'] / r['meta']['steps']
+                     for s, r in cell.items() if s in seeds]
+                return statistics.mean(v) if v else None
+            out.append((device, row, len(seeds), acc_a, acc_b, diff, ms(a),
+                        ms(b)))
+    return out
+
+
+def precision_table(rows) -> str:
+    """The precision evidence: every difference with its interval, a
+    verdict, and the measured step times."""
+    md = ['| device | row | pairs | fp32 top-1 | bf16 top-1 | bf16 − fp32 '
+          '(95 % interval) | verdict | ms / step fp32 → bf16 |',
+          '|---|---|---|---|---|---|---|---|']
+    for device, row, n, a, b, diff, ms_a, ms_b in rows:
+        if diff is None:
+            md.append(f'| {device} | {NAMES[row]} | 0 | {fmt(a)} | {fmt(b)} '
+                      '| missing | — | — |')
+            continue
+        mean, lo, hi = diff
+        if n < 2:
+            interval, v = '—', 'one seed: no interval'
+        else:
+            interval = f'[{lo:+.2f}, {hi:+.2f}]'
+            v = ('bf16 higher' if lo > 0 else 'bf16 lower' if hi < 0 else
+                 'no difference detected')
+        speed = (f'{ms_a:.0f} → {ms_b:.0f} ({ms_a / ms_b:.2f}×)'
+                 if ms_a and ms_b else '—')
+        md.append(f'| {device} | {NAMES[row]} | {n} | {fmt(a)} | {fmt(b)} | '
+                  f'{mean:+.2f} {interval} | {v} | {speed} |')
+    return '\n'.join(md)
+
+
 def _config_settings() -> str:
     """The paper's settings as the family's configs hold them."""
     from mmengine.config import Config
@@ -297,6 +354,10 @@ def settings_table(st: dict) -> str:
          'fashion_multimix.py`, `fashion_dense_distil.py`)'),
         ('FGSM / PGD', f'on the first {st["robust_n"]} test images',
          'fixed'),
+        ('precision', f'{st.get("precision", "fp32")} (every run but the '
+         'precision part\'s, which trains each row in fp32 and bf16 at '
+         f'{st["precision_steps"]:,} steps); the interpolation maths in '
+         'fp32 always', 'recorded per run (`meta.precision`)'),
         ('test set', 'the official 10,000 images: reported, never used to '
          'choose', '—'),
     ]
@@ -334,6 +395,15 @@ def write_report(results: dict, st: dict, out: str) -> str:
                f'### Paper claims at {st["long"]} epochs (paired over the '
                'seeds both rows have)\n',
                claims_table(claims(dev_cells, st['long'], st['seeds'])), '']
+    prows = precision_rows(results, st)
+    if any(r[2] for r in prows):
+        md += ['## Precision: bf16 against fp32 (paired by seed, '
+               f'{st["precision_steps"]:,} SGD steps, '
+               f'{10 * st["npc"]} images)\n',
+               'Each row trained in fp32 and in bf16 (`model.precision`) '
+               'with the same seeds and the same data order; the step '
+               'times are the runs\' own (training wall time over SGD '
+               'steps, one thread).\n', precision_table(prows), '']
     text = '\n'.join(md)
     with open(osp.join(out, 'long.md'), 'w') as f:
         f.write(text)

@@ -332,7 +332,9 @@ def run_one(cfg_name, opts, seed, work_dir, epochs=None, robust_n=None,
         threads=torch.get_num_threads(),
         device=(torch.cuda.get_device_name(dev) if dev.type == 'cuda'
                 else 'cpu'),
-        precision='fp32', robust_n=robust_n,
+        precision=(getattr(model, 'resolved_precision', None)
+                   and model.resolved_precision(dev)) or 'fp32',
+        robust_n=robust_n,
         wall_s=round(time.time() - t0, 1),
         train_s=round(train_s, 1), commit=CODE_COMMIT,
         config_commit=config_commit,
