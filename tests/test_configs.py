@@ -75,7 +75,14 @@ def test_config_trains_two_iters(path, fake_roots, no_cifar_md5, tmp_path):
                                         'AlignMixup', 'ZetaMixup',
                                         'PuzzleMix', 'SaliencyMix')
         if cfg.model.mixer.type == 'PuzzleMix':  # the official loss
-            assert cfg.model.loss.type == 'SoftmaxBCELoss'
+            # CIFAR / TinyImageNet code: BCE of the softmax; ImageNet code:
+            # the mixed pair's CE and the clean loss clean_lam * CE
+            imagenet = name.startswith('r50_imagenet')
+            assert cfg.model.loss.type == (
+                'WeightedSoftCrossEntropyLoss' if imagenet else
+                'SoftmaxBCELoss')
+            assert cfg.model.mixer.get('clean_loss', 'cifar') == (
+                'imagenet' if imagenet else 'cifar')
         if name.endswith('_multimix.py'):
             # input-mixup half: Beta(2, 2), AlignMixup's alpha (issue 17)
             assert cfg.model.mixer.input_alpha == 2.0

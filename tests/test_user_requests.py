@@ -156,9 +156,11 @@ def test_no_hidden_defaults_in_shipped_configs():
         cfg = Config.fromfile(path)
         name = osp.basename(path)
         mixer = cfg.model.get('mixer')
-        # PuzzleMix trains on its official loss (BCE of the softmax)
+        # PuzzleMix trains on its official loss: BCE of the softmax (CIFAR
+        # and TinyImageNet code), the mixed pair's CE (ImageNet code)
         loss = 'SoftmaxBCELoss' if mixer is not None and \
-            mixer.type == 'PuzzleMix' else 'WeightedSoftCrossEntropyLoss'
+            mixer.type == 'PuzzleMix' and not name.startswith(
+                'r50_imagenet') else 'WeightedSoftCrossEntropyLoss'
         assert cfg.model.loss.type == loss, name
         assert 'label_smooth_val' not in cfg.model.head.get('loss', {})
         if mixer is not None and mixer.type in ('AlignMixup', 'PuzzleMix',

@@ -6,7 +6,11 @@ repetitions after warm-up, and reports the median (and spread) of images/s
 and each variant's ratio to the no-mixup baseline measured in the same run.
 MultiMix variants are timed on their MultiMix branch (``prob=1``), which is
 what a MultiMix step costs; with ``prob=0.5`` half the steps are plain input
-mixup. ``--n-sweep`` adds the throughput of MultiMix and dense MultiMix as a
+mixup. ``--precision fp32 bf16`` (``model.precision``, student and teacher;
+``auto`` resolved on the device) times every variant in each precision in
+the same interleaved rounds: each variant's ratio is to the no-mixup step of
+its own precision, and ``× fp32`` is its step time in fp32 over its step
+time in that precision. ``--n-sweep`` adds the throughput of MultiMix and dense MultiMix as a
 function of ``n`` (Fig. 5), written as a table and, with ``--plot``, a PNG.
 
 On CPU the tool re-runs itself with ``GLIBC_TUNABLES`` that keep freed
@@ -59,10 +63,11 @@ BOUNDS = {'alignmixup': 0.95, 'zeta_mixup': 0.98, 'saliencymix': 0.98,
           'puzzlemix': 0.5}
 
 
-def build_variant(cfg, mixer, dense_size, distil=False, teacher_dtype='fp32',
-                  channels_last=None, loss=None):
+def build_variant(cfg, mixer, dense_size, distil=False, teacher_dtype=None,
+                  channels_last=None, loss=None, precision='fp32'):
     """The model of one variant of ``cfg`` (``channels_last`` None: the
-    config's ``model.channels_last``)."""
+    config's ``model.channels_last``; ``teacher_dtype`` None: the run's
+    ``precision``)."""
     from mmpretrain.registry import MODELS
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.pop('mixer', None)
@@ -74,8 +79,10 @@ def build_variant(cfg, mixer, dense_size, distil=False, teacher_dtype='fp32',
         model_cfg['head'] = head
     model_cfg['mixer'] = mixer
     if distil:
-        model_cfg['distill'] = dict(gamma=0.5, momentum=0.001,
-                                    teacher_dtype=teacher_dtype)
+        model_cfg['distill'] = dict(gamma=0.5, momentum=0.001)
+        if teacher_dtype is not None:
+            model_cfg['distill']['teacher_dtype'] = teacher_dtype
+    model_cfg['precision'] = precision
     if channels_last is not None:
         model_cfg['channels_last'] = channels_last
     if loss is not None:
@@ -117,12 +124,16 @@ def make_step(model, device, batch_size, img_size, in_channels, lr=0.1):
     return step
 
 
-def time_variants(steps, reps, warmup, batch_size, base='baseline'):
+def time_variants(steps, reps, warmup, batch_size, base='baseline',
+                  base_of=None, fp32_of=None):
     """Interleaved timing: rep r times every variant once, in turn.
 
     Besides img/s from the median step time, each variant gets ``ratio``:
     the median over rounds of ``t_base / t_variant`` within the same round,
-    which cancels the slow drift of a shared machine."""
+    which cancels the slow drift of a shared machine. ``base_of`` maps a
+    key to its own base (default ``base``); ``fp32_of`` a key to the same
+    variant's fp32 key, giving ``vs_fp32`` (``t_fp32 / t``, median over
+    rounds)."""
     for step in steps.values():
         for _ in range(warmup):
             step()
@@ -133,27 +144,39 @@ def time_variants(steps, reps, warmup, batch_size, base='baseline'):
             step()
             times[k].append(time.perf_counter() - t0)
     out = {}
+    base_of = base_of or {}
+    fp32_of = fp32_of or {}
     for k, ts in times.items():
         med = statistics.median(ts)
         out[k] = dict(img_s=batch_size / med, median_s=med,
                       spread=(max(ts) - min(ts)) / med if len(ts) > 1 else 0.0)
-        if base in times:
+        kb = base_of.get(k, base)
+        if kb in times:
             out[k]['ratio'] = statistics.median(
-                b / t for b, t in zip(times[base], ts))
+                b / t for b, t in zip(times[kb], ts))
+        if k in fp32_of and fp32_of[k] in times:
+            out[k]['vs_fp32'] = statistics.median(
+                f / t for f, t in zip(times[fp32_of[k]], ts))
     return out
 
 
 def format_table(res, base='baseline', memory=None):
     b = res[base]['img_s']
+    vs = any('vs_fp32' in r for r in res.values())
     lines = ['| variant | img/s | ratio to baseline | bound | spread | '
-             'step peak memory (MB) |', '|---|---|---|---|---|---|']
+             'step peak memory (MB) |' + (' × fp32 |' if vs else ''),
+             '|---|---|---|---|---|---|' + ('---|' if vs else '')]
     for k, r in res.items():
         mem = memory.get(k) if memory else None
         mem = f'{mem:.1f}' if mem is not None else '—'
         ratio = r.get('ratio', r['img_s'] / b)
-        bound = f'≥ {BOUNDS[k]:.2f}' if k in BOUNDS else '—'
-        lines.append(f"| {k} | {r['img_s']:.1f} | {ratio:.3f} | {bound} | "
-                     f"±{100 * r['spread'] / 2:.1f} % | {mem} |")
+        name = k.split(' ')[0]
+        bound = f'≥ {BOUNDS[name]:.2f}' if name in BOUNDS else '—'
+        line = (f"| {k} | {r['img_s']:.1f} | {ratio:.3f} | {bound} | "
+                f"±{100 * r['spread'] / 2:.1f} % | {mem} |")
+        if vs:
+            line += (f" {r['vs_fp32']:.2f}× |" if 'vs_fp32' in r else ' — |')
+        lines.append(line)
     return '\n'.join(lines)
 
 
@@ -229,9 +252,14 @@ def parse_args(argv=None):
     p.add_argument('--cfg-options', nargs='+', action=DictAction,
                    help='key=value overrides of the config (mmengine\'s '
                    'syntax, as tools/train.py)')
-    p.add_argument('--teacher-dtype', default='fp32',
+    p.add_argument('--teacher-dtype', default=None,
                    choices=('fp32', 'bf16', 'fp16', 'auto'),
-                   help='model.distill.teacher_dtype of the +distil variants')
+                   help='model.distill.teacher_dtype of the +distil variants '
+                   "(default: the run's precision)")
+    p.add_argument('--precision', nargs='+', default=['fp32'],
+                   choices=('fp32', 'bf16', 'fp16', 'auto'),
+                   help='model.precision (student and teacher); several: '
+                   'every variant in each, interleaved in one run')
     p.add_argument('--channels-last', action='store_true',
                    help='model.channels_last=True for every variant')
     p.add_argument('--memory', action='store_true',
@@ -248,15 +276,33 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def variant_step(cfg, args, device, name, n=None):
+def precisions(args, device):
+    """``--precision`` resolved on ``device`` (``auto``: bf16 where it is
+    native), in order, without repeats."""
+    from mmmultimix.models.utils import resolve_precision
+    out = []
+    for p in args.precision:
+        p = resolve_precision(p, device, '--precision')
+        if p not in out:
+            out.append(p)
+    return out
+
+
+def variant_step(cfg, args, device, name, n=None, precision=None):
     """The training step of variant ``name`` (``n`` tuples)."""
     mixer = copy.deepcopy(VARIANTS[name])
     if mixer is not None and 'n' in mixer:
         mixer['n'] = args.n if n is None else n
+    in_ch = cfg.model.backbone.get('in_channels', 3)
+    pre = cfg.get('data_preprocessor') or {}
+    if name == 'saliencymix' and in_ch != 3 and 'mean' in pre:
+        # the official statistics are CIFAR's 3 channels: the config's own
+        mixer['saliency_norm'] = dict(mean=[v / 255 for v in pre['mean']],
+                                      std=[v / 255 for v in pre['std']])
     model = build_variant(cfg, mixer, args.dense_size, name in DISTIL,
                           args.teacher_dtype, args.channels_last or None,
-                          LOSSES.get(name))
-    in_ch = cfg.model.backbone.get('in_channels', 3)
+                          LOSSES.get(name),
+                          precision or precisions(args, device)[0])
     return make_step(model, device, args.batch_size, args.img_size, in_ch)
 
 
@@ -280,22 +326,49 @@ def measure_memory(steps, args, device, argv) -> dict:
 
 
 def run_variants(cfg, args, device, argv):
-    """The main table: every variant, its ratio to the baseline."""
-    steps = {name: variant_step(cfg, args, device, name)
-             for name in args.variants}
-    base = 'baseline' if 'baseline' in steps else next(iter(steps))
-    res = time_variants(steps, args.reps, args.warmup, args.batch_size, base)
+    """The main table: every variant (in every precision), its ratio to
+    the baseline (of its precision) and, beside fp32, to its fp32 step."""
+    precs = precisions(args, device)
+    if len(precs) > 1 and args.memory:
+        raise ValueError('--memory measures one precision: give one '
+                         '--precision')
+
+    def key(name, p):
+        return name if len(precs) == 1 else f'{name} {p}'
+
+    steps = {key(name, p): variant_step(cfg, args, device, name, None, p)
+             for p in precs for name in args.variants}
+    first = args.variants[0]
+    bname = 'baseline' if 'baseline' in args.variants else first
+    base = key(bname, precs[0])
+    base_of = {key(n, p): key(bname, p) for p in precs
+               for n in args.variants}
+    fp32_of = {key(n, p): key(n, 'fp32') for p in precs if p != 'fp32'
+               for n in args.variants} if 'fp32' in precs else {}
+    res = time_variants(steps, args.reps, args.warmup, args.batch_size, base,
+                        base_of, fp32_of)
     memory = measure_memory(steps, args, device, argv) if args.memory else {}
     header = (f'{osp.basename(args.config)}, {args.device}, m = '
               f'{args.batch_size}, {args.img_size}x{args.img_size}, n = '
               f'{args.n}, {args.reps} interleaved reps (median; ratio = '
-              'median over rounds of t_baseline / t_variant); teacher '
-              f'{args.teacher_dtype}, channels_last '
+              'median over rounds of t_baseline / t_variant); precision '
+              f'{", ".join(precs)} (model.precision: student and teacher; '
+              f'{_cpu_bf16_note(device)}); teacher '
+              f'{args.teacher_dtype or "as the student"}, channels_last '
               f'{bool(args.channels_last or cfg.model.get("channels_last"))}')
     if device.type == 'cpu' and os.environ.get('GLIBC_TUNABLES'):
         header += f"\nGLIBC_TUNABLES={os.environ['GLIBC_TUNABLES']}"
-    return res, steps.get('baseline'), memory, \
+    return res, steps.get(key('baseline', precs[0])), memory, \
         header + '\n\n' + format_table(res, base, memory)
+
+
+def _cpu_bf16_note(device) -> str:
+    """Whether this device runs bf16 natively (the header says it)."""
+    from mmmultimix.models.utils import fast_bf16
+    if device.type == 'cuda':
+        return torch.cuda.get_device_name(device)
+    isa = torch.backends.cpu.get_cpu_capability()
+    return f'CPU {isa}, native bf16 {fast_bf16(device)}'
 
 
 def run_sweep(cfg, args, device, argv, base_step, base_memory):

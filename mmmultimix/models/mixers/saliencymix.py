@@ -26,10 +26,11 @@ class SaliencyMix(BaseMixer):
         saliency_norm (dict): ``mean`` and ``std`` (``[0, 1]`` units, one
             per channel) of the official saliency input (torchvision's
             ``Normalize``), whatever the data preprocessor trains with.
-            Defaults to the official CIFAR code's: CIFAR-10's statistics,
-            for CIFAR-10 and CIFAR-100 alike
-            (``functional.SALIENCYMIX_CIFAR_NORM``); ImageNet configs use
-            ``SALIENCYMIX_IMAGENET_NORM``.
+            Defaults to None: the official CIFAR code's, CIFAR-10's
+            statistics, for CIFAR-10 and CIFAR-100 alike
+            (``functional.SALIENCYMIX_CIFAR_NORM``, 3 channels); ImageNet
+            configs use ``SALIENCYMIX_IMAGENET_NORM``; images of another
+            channel count need their own (an error says so).
     """
 
     def __init__(self, alpha: float = 1.0, prob: float = 0.5,
