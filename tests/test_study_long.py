@@ -341,3 +341,44 @@ def test_axes_and_precision_parts_are_keyed_apart():
     md = R.precision_table(R.precision_rows(results, L.SETTINGS))
     assert '| cpu | MultiMix | 3 |' in md and '(2.00×)' in md
     assert 'no difference detected' in md or 'bf16 higher' in md
+
+
+def test_axes_report_pairs_cells_by_seed():
+    st = L.SETTINGS
+    results = {}
+    gaps = dict(ref=(-0.2, 0.1, -0.1), width=(0.8, 1.1, 0.9))
+    for cell, gs in gaps.items():
+        for seed, g in enumerate(gs):
+            ep = L.axes_epochs(cell)
+            for row, acc in (('input_mixup', 85.0), ('multimix', 85.0 + g)):
+                rec = _record(row, seed, ep, acc)
+                rec['meta']['cfg_options'] = L.job(row, seed, ep,
+                                                   group=cell)[1]
+                results[f'{cell}{row}{seed}'] = rec
+    dev = R.axes_cells(results, st, 'fp32')['cpu']
+    assert set(dev) == {'ref', 'width'}
+    verdicts = {a: (n, d, v) for a, n, d, v in R.axes_verdicts(dev, st)}
+    n, d, v = verdicts['width']
+    assert n == 3 and d == paired([0.8, 1.1, 0.9], [-0.2, 0.1, -0.1])
+    assert v.startswith('the gap grows')
+    assert verdicts['data'][2] == 'not measured yet'
+    md = '\n'.join(R.axes_section(results, st))
+    assert '| width | 128 | 1,000 | 3 |' in md and '+2.43' in md
+    # the width records are not the reference cell's
+    assert [c for c in R.cells(results, 100)['cpu']] == [('input_mixup',
+                                                          1000),
+                                                         ('multimix', 1000)]
+
+
+def test_axes_figure_is_drawn(tmp_path):
+    results = {}
+    for cell in ('ref', 'data'):
+        for seed in range(2):
+            ep = L.axes_epochs(cell)
+            for row, acc in (('input_mixup', 85.0), ('multimix', 84.0)):
+                rec = _record(row, seed, ep, acc + seed)
+                rec['meta']['cfg_options'] = L.job(row, seed, ep,
+                                                   group=cell)[1]
+                results[f'{cell}{row}{seed}'] = rec
+    md = '\n'.join(R.axes_section(results, L.SETTINGS, str(tmp_path)))
+    assert '](axes_cpu.png)' in md and (tmp_path / 'axes_cpu.png').is_file()

@@ -15,5 +15,19 @@ PER=$(( WORKERS > 0 ? CORES / WORKERS : CORES ))
 THREADS="${TEST_THREADS:-$(( PER > 0 ? PER : 1 ))}"
 export OMP_NUM_THREADS="${THREADS}" MKL_NUM_THREADS="${THREADS}"
 echo "[run_tests] ${WORKERS} worker(s) x ${THREADS} torch thread(s) on ${CORES} core(s)" >&2
-exec "${ROOT}/.venv/bin/python" -m pytest -q -p no:cacheprovider \
+"${ROOT}/.venv/bin/python" -m pytest -q -p no:cacheprovider \
   -n "${WORKERS}" --dist loadfile tests "$@"
+# the numerically sensitive tests again on a second instruction set: on an
+# AVX-512 host, oneDNN's and ATen's AVX2 kernels (what an AVX2-only machine
+# runs), so that a green suite holds on both CPU families; skipped when the
+# host has no AVX-512, a selection of tests is given, or SECOND_ISA=0
+if [[ $# -eq 0 && "${SECOND_ISA:-1}" != 0 ]] && \
+    grep -q avx512f /proc/cpuinfo 2>/dev/null; then
+  echo "[run_tests] numerically sensitive tests on AVX2 kernels" \
+    "(ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2)" >&2
+  ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 \
+    "${ROOT}/.venv/bin/python" -m pytest -q -p no:cacheprovider \
+    -n "${WORKERS}" --dist loadfile tests/test_functional.py \
+    tests/test_baselines.py tests/test_evaluation.py tests/test_dense.py \
+    tests/test_precision.py tests/test_teacher_precision.py
+fi
