@@ -328,6 +328,7 @@ def test_axes_and_precision_parts_are_keyed_apart():
                                    (86.0, 86.1)]):
         r32 = _record('multimix', seed, 250, a, train_s=200.0)
         r16 = _record('multimix', seed, 250, b, train_s=100.0)
+        r32['meta']['cpu'] = r16['meta']['cpu'] = 'same CPU'
         r16['meta']['precision'] = 'bf16'
         r16['meta']['cfg_options'] = dict(r16['meta']['cfg_options'],
                                           **{'model.precision': 'bf16'})
@@ -341,6 +342,9 @@ def test_axes_and_precision_parts_are_keyed_apart():
     md = R.precision_table(R.precision_rows(results, L.SETTINGS))
     assert '| cpu | MultiMix | 3 |' in md and '(2.00×)' in md
     assert 'no difference detected' in md or 'bf16 higher' in md
+    results['a0']['meta']['cpu'] = 'another CPU'  # not timed against it
+    assert R.precision_rows(results, L.SETTINGS)[1][6] == \
+        1000 * 200.0 / L.steps(250)
 
 
 def test_axes_report_pairs_cells_by_seed():

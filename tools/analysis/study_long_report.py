@@ -281,9 +281,14 @@ def precision_rows(results: dict, st: dict):
             acc_b = [b[s]['acc'] for s in seeds]
             diff = paired(acc_b, acc_a) if seeds else None
 
+            # step times only from pairs timed on the same CPU (records
+            # from before the ``cpu`` field state none: not compared)
+            timed = [s for s in seeds if a[s]['meta'].get('cpu') and
+                     a[s]['meta'].get('cpu') == b[s]['meta'].get('cpu')]
+
             def ms(cell):
-                v = [1000 * r['meta']['train_s'] / r['meta']['steps']
-                     for s, r in cell.items() if s in seeds]
+                v = [1000 * cell[s]['meta']['train_s'] /
+                     cell[s]['meta']['steps'] for s in timed]
                 return statistics.mean(v) if v else None
             out.append((device, row, len(seeds), acc_a, acc_b, diff, ms(a),
                         ms(b)))
@@ -555,7 +560,9 @@ def write_report(results: dict, st: dict, out: str) -> str:
                'Each row trained in fp32 and in bf16 (`model.precision`) '
                'with the same seeds and the same data order; the step '
                'times are the runs\' own (training wall time over SGD '
-               'steps, one thread).\n', precision_table(prows), '']
+               'steps, one thread, beside other work), over the pairs timed '
+               'on the same CPU only (`meta.cpu`).\n',
+               precision_table(prows), '']
     text = '\n'.join(md)
     with open(osp.join(out, 'long.md'), 'w') as f:
         f.write(text)

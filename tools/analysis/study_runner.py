@@ -291,6 +291,26 @@ def train_only(cfg, work_dir: str, name: str = 'repro') -> None:
     cfg.experiment_name = f'{name}_{time.time_ns()}'
 
 
+def cpu_label() -> str:
+    """This machine's CPU as records state it: model name, ATen's
+    instruction set and whether bf16 is native (runs are timed against
+    others of the same label only)."""
+    import torch
+
+    from mmmultimix.models.utils import fast_bf16
+    name = 'unknown CPU'
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    name = line.split(':', 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return (f'{name}, {torch.backends.cpu.get_cpu_capability()}, native '
+            f'bf16 {fast_bf16(torch.device("cpu"))}')
+
+
 def run_one(cfg_name, opts, seed, work_dir, epochs=None, robust_n=None,
             val=False):
     """Train, then evaluate clean / FGSM / PGD / ECE on the test set;
@@ -334,7 +354,7 @@ def run_one(cfg_name, opts, seed, work_dir, epochs=None, robust_n=None,
                 else 'cpu'),
         precision=(getattr(model, 'resolved_precision', None)
                    and model.resolved_precision(dev)) or 'fp32',
-        robust_n=robust_n,
+        robust_n=robust_n, cpu=cpu_label(),
         wall_s=round(time.time() - t0, 1),
         train_s=round(train_s, 1), commit=CODE_COMMIT,
         config_commit=config_commit,
