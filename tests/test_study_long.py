@@ -307,12 +307,18 @@ def test_axes_and_precision_parts_are_keyed_apart():
     assert {s for g, _, s, _ in axes if g == 'width_data'} == {0, 1, 2}
     epochs = {g: e for g, _, _, e in axes}
     assert L.steps(epochs['ref']) == 8000 == L.steps(epochs['data'], npc=500)
-    ref = L.job('multimix', 0, 1000, group='ref')
+    st32 = dict(L.SETTINGS, axes_precision='fp32')  # an AVX2 machine's auto
+    ref = L.job('multimix', 0, 1000, st32, group='ref')
     assert ref == L.job('multimix', 0, 1000)  # the sweep's own run
-    wide = L.job('multimix', 0, 1000, group='width')[1]
+    st16 = dict(L.SETTINGS, axes_precision='bf16')  # a bf16-native one's
+    for cell in ('ref', 'width'):  # its reference is rerun in bf16 too
+        assert L.job('multimix', 0, 1000, st16, cell)[1][
+            'model.precision'] == 'bf16'
+    assert 'model.precision' not in L.job('multimix', 0, 1000, st16)[1]
+    wide = L.job('multimix', 0, 1000, st32, group='width')[1]
     assert wide['model.backbone.base_channels'] == 16
     assert wide['model.head.in_channels'] == 128
-    assert L.job('multimix', 0, 200, group='data')[1][
+    assert L.job('multimix', 0, 200, st32, group='data')[1][
         'train_dataloader.dataset.num_per_class'] == 500
     prec = L.plan(part='precision')
     assert len(prec) == 5 * 3 * 2 and {e for *_, e in prec} == {250}
@@ -356,8 +362,9 @@ def test_axes_report_pairs_cells_by_seed():
             ep = L.axes_epochs(cell)
             for row, acc in (('input_mixup', 85.0), ('multimix', 85.0 + g)):
                 rec = _record(row, seed, ep, acc)
-                rec['meta']['cfg_options'] = L.job(row, seed, ep,
-                                                   group=cell)[1]
+                rec['meta']['cfg_options'] = L.job(
+                    row, seed, ep, dict(st, axes_precision='fp32'),
+                    group=cell)[1]
                 results[f'{cell}{row}{seed}'] = rec
     dev = R.axes_cells(results, st, 'fp32')['cpu']
     assert set(dev) == {'ref', 'width'}
@@ -381,8 +388,10 @@ def test_axes_figure_is_drawn(tmp_path):
             ep = L.axes_epochs(cell)
             for row, acc in (('input_mixup', 85.0), ('multimix', 84.0)):
                 rec = _record(row, seed, ep, acc + seed)
-                rec['meta']['cfg_options'] = L.job(row, seed, ep,
-                                                   group=cell)[1]
+                rec['meta']['cfg_options'] = L.job(
+                    row, seed, ep, dict(L.SETTINGS, axes_precision='fp32'),
+                    group=cell)[1]
                 results[f'{cell}{row}{seed}'] = rec
     md = '\n'.join(R.axes_section(results, L.SETTINGS, str(tmp_path)))
-    assert '](axes_cpu.png)' in md and (tmp_path / 'axes_cpu.png').is_file()
+    assert '](axes_cpu_fp32.png)' in md
+    assert (tmp_path / 'axes_cpu_fp32.png').is_file()

@@ -34,9 +34,11 @@ The plan (``--plan`` prints it with estimated core-minutes):
 
 A run's precision is part of its record (``meta.precision``) and, where it
 is not fp32, of its key (``model.precision`` among its options):
-``SETTINGS['precision']`` (``'auto'`` resolved on the machine that plans) is
-that of every group but the precision part's; records of different
-precision are different cells.
+``SETTINGS['precision']`` is that of the required and more parts (fp32, as
+their seeds so far), ``SETTINGS['axes_precision']`` that of the axes part
+(``'auto'``, resolved on the machine that plans: bf16 where native, so its
+reference cell is rerun in bf16 there); records of different precision are
+different cells.
 
 Runs go seed by seed (all of a seed's required runs before the next seed's),
 so that a partial cache already pairs its cells. Records and cache keys are
@@ -59,11 +61,15 @@ SETTINGS = dict(
     distil_momentum=0.001,  # the paper's EMA momentum (decay 0.999)
     axes_steps=8000,  # SGD steps of every cell of the axes part
     width_data_seeds=3,  # seeds of the width_data cell (budget)
-    precision='fp32',  # of every group but the precision part's
+    precision='fp32',  # of the required and more parts (their seeds so far)
+    # the axes part's cells (new, issue 33): bf16 where it is native, once
+    # the precision part showed no difference (issue 32)
+    axes_precision='auto',
     precision_steps=2000)  # SGD steps of the precision part
 SMOKE = dict(npc=2, sweep=(1, 2), long=2, longest=3, seeds=(0, 1),
              best_seeds=1, robust_n=8, distil_momentum=0.001, axes_steps=6,
-             width_data_seeds=1, precision='fp32', precision_steps=4)
+             width_data_seeds=1, precision='fp32', axes_precision='auto',
+             precision_steps=4)
 PRECISION_ROWS = ('input_mixup', 'multimix', 'dense_distil')
 PRECISION_GROUPS = ('fp32', 'bf16')
 # the axes' cells (issue 33): backbone base channels (the embedding is 8 x
@@ -104,11 +110,13 @@ def cell_of(group: str) -> dict:
 
 def precision_of(group, st=SETTINGS) -> str:
     """The resolved precision of a group's runs: the precision part's
-    own, else ``st['precision']`` (``'auto'``: bf16 where this machine's
-    device runs it natively)."""
+    own, ``st['axes_precision']`` for the axes part's cells, else
+    ``st['precision']`` (``'auto'``: bf16 where this machine's device runs
+    it natively)."""
     if group in PRECISION_GROUPS:
         return group
-    name = st.get('precision', 'fp32')
+    name = st.get('axes_precision' if group in CELLS else 'precision',
+                  'fp32')
     if name != 'auto':
         return name
     import torch

@@ -12,7 +12,7 @@ import os.path as osp
 import statistics
 
 from study_long import (BASE_CHANNELS, BASELINE_ROWS, CELLS, NAMES,
-                        PRECISION_ROWS, axes_epochs, precision_of)
+                        PRECISION_ROWS, axes_epochs)
 from study_long import steps as schedule_steps
 from study_stats import fmt, mean_interval, paired, verdict
 
@@ -413,7 +413,15 @@ def axes_plot(dev: dict, st: dict, path: str, title: str) -> bool:
 def axes_section(results: dict, st: dict, out: str = None) -> list:
     """The axes part's Markdown (empty without a run of it); with
     ``out``, its figure ``axes_<device>.png`` there."""
-    prec = precision_of('ref', st)
+    md = []
+    precs = sorted({precision(r['meta']) for r in results.values()
+                    if r.get('meta')}, key=lambda p: p != 'fp32')
+    for prec in precs:
+        md += _axes_section(results, st, prec, out)
+    return md
+
+
+def _axes_section(results: dict, st: dict, prec: str, out: str) -> list:
     by_dev = axes_cells(results, st, prec)
     if not any(c != 'ref' for dev in by_dev.values() for c in dev):
         return []
@@ -428,7 +436,7 @@ def axes_section(results: dict, st: dict, out: str = None) -> list:
           f'MultiMix − input mixup {PAPER_REGIME["gap"]}.\n']
     for device in sorted(by_dev):
         dev = by_dev[device]
-        png = f'axes_{"cpu" if device == "cpu" else "gpu"}.png'
+        png = f'axes_{"cpu" if device == "cpu" else "gpu"}_{prec}.png'
         drawn = out is not None and axes_plot(
             dev, st, osp.join(out, png),
             f'gap per cell, {st["axes_steps"]:,} steps ({device})')
