@@ -112,3 +112,19 @@ def test_reduced_precision_teacher_on_cuda(dtype, dense):
         out[dt] = model.loss(x, samples)['loss_distill']
         assert out[dt].dtype == torch.float32 and torch.isfinite(out[dt])
     torch.testing.assert_close(out[dtype], out['fp32'], rtol=0.02, atol=0.02)
+
+
+def test_mixer_generator_follows_repeated_moves():
+    """A device session found ``.cuda()`` followed by another ``_apply``
+    (a dtype or memory-format change, as mmengine's runner and
+    ``channels_last`` do) drawing the new seed with a CUDA generator on
+    the CPU: a RuntimeError before any step. The generator now follows
+    every move, and back."""
+    mixer = MODELS.build(dict(type='MultiMix', n=16))
+    mixer.cuda()
+    mixer.float()
+    mixer.to(torch.device('cuda'))
+    assert mixer.generator.device.type == 'cuda'
+    assert mixer.sample(8, torch.device('cuda')).lam.is_cuda
+    mixer.cpu()
+    assert mixer.generator.device.type == 'cpu'
