@@ -395,3 +395,13 @@ def test_axes_figure_is_drawn(tmp_path):
     md = '\n'.join(R.axes_section(results, L.SETTINGS, str(tmp_path)))
     assert '](axes_cpu_fp32.png)' in md
     assert (tmp_path / 'axes_cpu_fp32.png').is_file()
+
+
+def test_select_by_group():
+    axes = L.plan(part='axes')
+    sub = L.select(axes, groups=['ref', 'data'], seeds=[0])
+    assert [(g, r) for g, r, _, _ in sub] == [
+        ('data', 'input_mixup'), ('data', 'multimix'),
+        ('ref', 'input_mixup'), ('ref', 'multimix')]
+    with pytest.raises(ValueError, match=r"--groups \['wide'\].*width"):
+        L.select(axes, groups=['wide'])

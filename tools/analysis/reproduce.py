@@ -218,6 +218,9 @@ def main(argv=None):
                    'runs of these seeds (default: all of them)')
     p.add_argument('--tables', nargs='+', default=None,
                    help='subset of table1 table9 table10 fig3a fig3b fig3c')
+    p.add_argument('--groups', nargs='+', default=None,
+                   help='--study long: only the plan\'s runs of these groups '
+                   '(e.g. ref data width width_data, fp32 bf16, sweep)')
     p.add_argument('--rows', nargs='+', default=None,
                    help='only rows with these names (--study long: of '
                    'its plan, e.g. input_mixup multimix)')

@@ -207,11 +207,13 @@ def axes_plan(st=SETTINGS):
     return out
 
 
-def select(entries, rows=None, seeds=None, epochs=None):
-    """The entries of a plan with these rows, seeds and epochs (``None``:
-    any), e.g. to give a core the 16,000-step runs; names and values the
-    plan lacks are errors that list the plan's."""
-    for name, want, col in (('--rows', rows, 1), ('--seeds', seeds, 2),
+def select(entries, rows=None, seeds=None, epochs=None, groups=None):
+    """The entries of a plan with these rows, seeds, epochs and groups
+    (``None``: any), e.g. to give a core the 16,000-step runs or the axes'
+    1/8-width cells; names and values the plan lacks are errors that list
+    the plan's."""
+    for name, want, col in (('--groups', groups, 0), ('--rows', rows, 1),
+                            ('--seeds', seeds, 2),
                             ('--epochs', epochs, 3)):
         if want is None:
             continue
@@ -325,7 +327,8 @@ def run_long(args, execute, load_cache):
     tag = device_tag()
     entries = select(plan(st, args.part), getattr(args, 'rows', None),
                      getattr(args, 'seeds', None),
-                     getattr(args, 'epochs', None))
+                     getattr(args, 'epochs', None),
+                     getattr(args, 'groups', None))
     print_plan(entries, results, st, tag)
     if args.plan:
         return None
