@@ -89,6 +89,7 @@ class EMATeacher(ExponentialMovingAverage):
                              f"run's precision) or one of {PRECISIONS}, got "
                              f'{teacher_dtype!r}')
         self.teacher_dtype = teacher_dtype
+        self._warned = False  # the emulated-bf16 warning, once
         self.gamma = gamma
         self.frozen_path = frozen_teacher
         self._calls = 0
@@ -184,17 +185,21 @@ class EMATeacher(ExponentialMovingAverage):
         dtype the device cannot run is a ``ValueError``."""
         if self.teacher_dtype is None:
             return None
-        return DTYPES[resolve_precision(self.teacher_dtype, device,
-                                        'model.distill.teacher_dtype')]
+        return DTYPES[self._resolve(device)]
+
+    def _resolve(self, device: torch.device) -> str:
+        name = resolve_precision(self.teacher_dtype, device,
+                                 'model.distill.teacher_dtype',
+                                 warn=not self._warned)
+        self._warned = True
+        return name
 
     def autocast(self, device: torch.device):
         """The context of the teacher's forward pass: the run's own (None),
         or ``teacher_dtype`` (fp32: autocast off)."""
         if self.teacher_dtype is None:
             return contextlib.nullcontext()
-        return autocast_context(
-            resolve_precision(self.teacher_dtype, device,
-                              'model.distill.teacher_dtype'), device)
+        return autocast_context(self._resolve(device), device)
 
     @staticmethod
     def probs(logits: Tensor) -> Tensor:
