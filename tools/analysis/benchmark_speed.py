@@ -271,6 +271,11 @@ def parse_args(argv=None):
                    'that keep freed memory in the heap; see MALLOC_TUNING)')
     p.add_argument('--verbose', action='store_true',
                    help='keep mmengine\'s per-parameter initialisation logs')
+    p.add_argument('--onednn-profile', action='store_true',
+                   help='CPU: one step of every variant under oneDNN\'s '
+                   'verbose mode; prints time per primitive, implementation '
+                   'and source dtype (an fp32 kernel in a bf16 run shows '
+                   'as a fallback)')
     p.add_argument('--out', help='write the Markdown tables here')
     p.add_argument('--plot', help='PNG of throughput vs n (with --n-sweep)')
     return p.parse_args(argv)
@@ -371,6 +376,56 @@ def _cpu_bf16_note(device) -> str:
     return f'CPU {isa}, native bf16 {fast_bf16(device)}'
 
 
+def onednn_profile(cfg, args, device) -> str:
+    """oneDNN's primitives in one step of every variant and precision
+    (after two warm-up steps), summed by kind, implementation and source
+    dtype, longest first."""
+    import subprocess
+    code = ('import sys, torch; sys.argv = sys.argv[1:]; '
+            f'sys.path.insert(0, {osp.dirname(osp.abspath(__file__))!r}); '
+            'import benchmark_speed as B; B._profile_child()')
+    out = subprocess.run(
+        [sys.executable, '-c', code, 'x'] + [a for a in sys.argv[1:]
+                                              if a != '--onednn-profile'],
+        capture_output=True, text=True).stdout
+    acc = {}
+    for line in out.splitlines():
+        f = line.split(',')
+        if len(f) < 10 or f[2] != 'primitive' or f[3] != 'exec':
+            continue
+        src = f[8].split(' ')[0].split(':')
+        key = (f[5], f[6], src[1] if len(src) > 1 else '?')
+        t, n = acc.get(key, (0.0, 0))
+        acc[key] = (t + float(f[-1]), n + 1)
+    rows = ['| primitive | implementation | src dtype | calls | ms |',
+            '|---|---|---|---|---|']
+    for (kind, impl, dt), (t, n) in sorted(acc.items(),
+                                           key=lambda kv: -kv[1][0]):
+        rows.append(f'| {kind} | {impl} | {dt} | {n} | {t:.2f} |')
+    return '\n\noneDNN primitives, one step of each variant:\n\n' + \
+        '\n'.join(rows)
+
+
+def _profile_child():
+    from mmengine.config import Config
+
+    import mmmultimix  # noqa: F401
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    quiet_logs()
+    device = torch.device('cpu')
+    for p in precisions(args, device):
+        for name in args.variants:
+            step = variant_step(cfg, args, device, name, None, p)
+            step()
+            step()
+            with torch.backends.mkldnn.verbose(
+                    torch.backends.mkldnn.VERBOSE_ON):
+                step()
+
+
 def run_sweep(cfg, args, device, argv, base_step, base_memory):
     """Throughput (and memory) of MultiMix and dense MultiMix vs ``n``."""
     steps = {'baseline': base_step} if base_step is not None else {}
@@ -433,6 +488,8 @@ def main(argv=None):
         print(step_memory(step, device))
         return None, None
     res, base_step, memory, text = run_variants(cfg, args, device, argv)
+    if args.onednn_profile and device.type == 'cpu':
+        text += onednn_profile(cfg, args, device)
     sweep = {}
     if args.n_sweep:
         sweep, sweep_text = run_sweep(cfg, args, device, argv, base_step,
