@@ -335,8 +335,9 @@ def run_long(args, execute, load_cache):
     jobs, costs = {}, {}
     measured = ms_per_step(results)
     for group, row, seed, epochs in entries:
-        k = key_of(job(row, seed, epochs, st, group), tag)
-        jobs[k] = job(row, seed, epochs, st, group)
+        j = job(row, seed, epochs, st, group)
+        k = key_of(j, tag)
+        jobs[k] = j
         costs[k] = estimate_min(row, epochs, measured, st, group)
     execute(jobs, results, args.out, args.jobs,
             train=not args.report_only,

@@ -152,7 +152,7 @@ class MultiMixClassifier(ImageClassifier):
             raise ValueError(f'model.precision must be one of {PRECISIONS}, '
                              f'got {precision!r}')
         self.precision = precision
-        self._precision_warned = False  # emulated bf16: warn once
+        self._resolved = {}  # device -> precision: resolved (and warned) once
         self.layout = MemoryLayout(
             Fm.check_bool(channels_last, 'model.channels_last'))
         self.layout.apply(self)
@@ -259,10 +259,10 @@ class MultiMixClassifier(ImageClassifier):
     def resolved_precision(self, device: torch.device) -> str:
         """``model.precision`` on ``device`` (``'auto'`` resolved; a
         precision the device cannot run is a ``ValueError``)."""
-        name = resolve_precision(self.precision, device, 'model.precision',
-                                 warn=not self._precision_warned)
-        self._precision_warned = True
-        return name
+        if device not in self._resolved:
+            self._resolved[device] = resolve_precision(
+                self.precision, device, 'model.precision')
+        return self._resolved[device]
 
     def loss(self, inputs: Tensor, data_samples: List[DataSample]) -> dict:
         """Loss of the interpolated batch: eq. 8 (eq. 15 for dense plans),

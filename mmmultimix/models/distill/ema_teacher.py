@@ -89,7 +89,7 @@ class EMATeacher(ExponentialMovingAverage):
                              f"run's precision) or one of {PRECISIONS}, got "
                              f'{teacher_dtype!r}')
         self.teacher_dtype = teacher_dtype
-        self._warned = False  # the emulated-bf16 warning, once
+        self._resolved = {}  # device -> precision: resolved (and warned) once
         self.gamma = gamma
         self.frozen_path = frozen_teacher
         self._calls = 0
@@ -188,11 +188,10 @@ class EMATeacher(ExponentialMovingAverage):
         return DTYPES[self._resolve(device)]
 
     def _resolve(self, device: torch.device) -> str:
-        name = resolve_precision(self.teacher_dtype, device,
-                                 'model.distill.teacher_dtype',
-                                 warn=not self._warned)
-        self._warned = True
-        return name
+        if device not in self._resolved:
+            self._resolved[device] = resolve_precision(
+                self.teacher_dtype, device, 'model.distill.teacher_dtype')
+        return self._resolved[device]
 
     def autocast(self, device: torch.device):
         """The context of the teacher's forward pass: the run's own (None),

@@ -38,13 +38,12 @@ def auto_precision(native_bf16: bool) -> str:
 
 
 def resolve_precision(name: str, device: torch.device, key: str,
-                      native_bf16: Optional[bool] = None,
-                      warn: bool = True) -> str:
+                      native_bf16: Optional[bool] = None) -> str:
     """The precision ``name`` stands for on ``device``: ``'auto'``
     resolved, a setting the device cannot run a ``ValueError`` naming
     ``key``; bf16 on a CPU without native bf16 warns (it is slow, not
-    wrong) unless ``warn`` is False (callers warn once each). ``native_bf16``
-    overrides the detector (tests)."""
+    wrong; callers resolve once per device, so they warn once).
+    ``native_bf16`` overrides the detector (tests)."""
     if name not in PRECISIONS:
         raise ValueError(f'{key} must be one of {PRECISIONS}, got {name!r}')
     native = fast_bf16(device) if native_bf16 is None else native_bf16
@@ -59,7 +58,7 @@ def resolve_precision(name: str, device: torch.device, key: str,
     if name == 'bf16' and device.type not in ('cuda', 'cpu'):
         raise ValueError(f"{key}='bf16' runs on CUDA or CPU, got "
                          f"{device.type}; use 'fp32'")
-    if name == 'bf16' and device.type == 'cpu' and not native and warn:
+    if name == 'bf16' and device.type == 'cpu' and not native:
         warnings.warn(f"{key}='bf16': this CPU has no native bf16 "
                       '(AVX512-BF16 / AMX); torch emulates it, much slower '
                       "than fp32. Use 'auto' to take bf16 only where it is "
