@@ -42,12 +42,10 @@ def test_step_memory_on_cpu():
     # measured as the tool measures it: in a fresh process whose allocator
     # unmaps freed buffers (the pytest worker's heap keeps what earlier tests
     # freed, and a step that reuses resident pages raises no peak RSS)
-    sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
-    from benchmark_speed import MEMORY_TUNING
+    from mmmultimix.benchmark.memory import MEMORY_TUNING
     code = (
         'import sys, torch\n'
-        f'sys.path.insert(0, {osp.join(ROOT, "tools", "analysis")!r})\n'
-        'from benchmark_speed import step_memory\n'
+        'from mmmultimix.benchmark.memory import step_memory\n'
         'def step():\n'
         '    x = torch.ones(16_000_000)  # 64 MB of new pages\n'
         '    return float(x.sum())\n'
@@ -62,10 +60,9 @@ def test_step_memory_on_cpu():
 
 def test_step_memory_refuses_a_step_it_cannot_see(monkeypatch):
     # a step that reuses resident pages leaves VmHWM at the RSS before it
-    sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
     import pytest
     import torch
-    import benchmark_speed
-    monkeypatch.setattr(benchmark_speed, '_rss_mb', lambda field: 512.0)
+    from mmmultimix.benchmark import memory
+    monkeypatch.setattr(memory, '_rss_mb', lambda field: 512.0)
     with pytest.raises(RuntimeError, match='GLIBC_TUNABLES'):
-        benchmark_speed.step_memory(lambda: None, torch.device('cpu'))
+        memory.step_memory(lambda: None, torch.device('cpu'))

@@ -1,4 +1,5 @@
-"""The reproduction study tool: a 2-seed smoke version on digits."""
+"""The reproduction study tool: a 2-seed smoke version on digits, end to
+end through the engine: a local Ray instance with 2 workers."""
 import json
 import math
 import os.path as osp
@@ -12,8 +13,9 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 def test_smoke_study_tables_complete_and_finite(tmp_path):
     out = str(tmp_path / 'study')
     proc = subprocess.run(
-        [sys.executable, 'tools/analysis/reproduce.py', '--smoke', '--out',
-         out], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        [sys.executable, 'tools/analysis/reproduce.py', '--smoke', '--jobs',
+         '2', '--out', out], cwd=ROOT, capture_output=True, text=True,
+        timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     with open(osp.join(out, 'tables.md')) as f:
         md = f.read()
@@ -33,6 +35,12 @@ def test_smoke_study_tables_complete_and_finite(tmp_path):
         runs = json.load(f)
     assert all(0 <= r['acc'] <= 100 and 0 <= r['ece'] <= 100
                for r in runs.values())
+    # each run with cores // 2 threads (at most OMP_NUM_THREADS), printed
+    # and recorded once
+    from mmmultimix.studies.engine import default_threads
+    assert {r['meta']['threads'] for r in runs.values()} == {
+        default_threads(2)}
+    assert len(re.findall(r'^\[\d+/\d+\] ', proc.stdout, re.M)) == len(runs)
     assert osp.isfile(osp.join(out, 'fig3.png'))
     # resumable: a second call trains nothing
     proc = subprocess.run(

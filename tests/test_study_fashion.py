@@ -3,14 +3,10 @@
 import argparse
 import os.path as osp
 import statistics
-import sys
 
 import pytest
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
-
-import study_fashion as S  # noqa: E402
+from mmmultimix.studies import fashion as S
 
 
 def test_paired_interval_by_hand():
@@ -68,10 +64,11 @@ def test_claims_on_synthetic_results():
     assert best[4] == 'does not hold' and 'CutMix' in best[0]
 
 
-def test_run_fashion_chooses_on_val_and_writes_report(tmp_path):
+def test_run_fashion_chooses_on_val_and_writes_report(tmp_path,
+                                                     monkeypatch):
     calls = []
 
-    def execute(jobs, results, out, n_jobs, train=True):
+    def execute(jobs, results, out, n_jobs, train=True, **kw):
         todo = {k: j for k, j in jobs.items() if k not in results}
         calls.append(list(todo.values()))
         lengths = [j[3] * j[1]['train_dataloader.dataset.num_per_class']
@@ -83,10 +80,11 @@ def test_run_fashion_chooses_on_val_and_writes_report(tmp_path):
             results[key] = _fake(row, seed, epochs, npc)
         return results
 
-    from reproduce import job_key, load_cache
+    monkeypatch.setattr(S, 'execute', execute)
     args = argparse.Namespace(smoke=False, seeds=[0, 1, 2], out=str(tmp_path),
-                              report_only=False, jobs=2)
-    md = S.run_fashion(args, execute, job_key, load_cache)
+                              report_only=False, jobs=2, address=None,
+                              gpus=None)
+    md = S.run_fashion(args)
     assert len(calls) == 2  # sweep + large regime, then low data
     sweep_epochs = {j[3] for j in calls[0] if j[1][
         'train_dataloader.dataset.num_per_class'] == S.SETTINGS['low']}

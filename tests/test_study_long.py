@@ -3,16 +3,14 @@ order and estimate, resumption from a partial cache, the statistics and a
 report that marks missing cells. Seconds; nothing trains."""
 import argparse
 import os.path as osp
-import sys
 
 import pytest
 
-sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
-                            'tools', 'analysis'))
-import study_long as L  # noqa: E402
-import study_long_report as R  # noqa: E402
-from study_runner import job_key  # noqa: E402
-from study_stats import mean_interval, paired, t975  # noqa: E402
+from mmmultimix.studies import long_plan as L
+from mmmultimix.studies import long_report as R
+from mmmultimix.studies import long_study as LS
+from mmmultimix.studies.records import job_key, load_cache, write_cache
+from mmmultimix.studies.stats import mean_interval, paired, t975
 
 
 def test_t_quantiles_come_from_scipy():
@@ -60,11 +58,10 @@ def test_select_runs_a_slice_of_the_plan(tmp_path, capsys):
     with pytest.raises(ValueError, match=r'--epochs \[2000\].*1000'):
         L.select(L.plan(), epochs=2000)  # not in the required part
     # the CLI: --rows / --seeds / --epochs slice the long study's plan
-    from study_runner import load_cache
     args = argparse.Namespace(smoke=False, out=str(tmp_path), part='all',
                               plan=True, jobs=1, report_only=False,
                               rows=['multimix'], seeds=[4], epochs=2000)
-    L.run_long(args, None, load_cache)
+    LS.run_long(args)
     assert '1 runs, 0 cached' in capsys.readouterr().out
 
 
@@ -106,7 +103,7 @@ def test_plan_estimate_uses_measured_step_times(capsys):
 
 
 def _fake_execute(train_log):
-    def execute(jobs, results, out, n_jobs, train=True, cost=None):
+    def execute(jobs, results, out, n_jobs, train=True, cost=None, **kw):
         todo = [(k, j) for k, j in jobs.items() if k not in results]
         train_log.append([j for _, j in todo])
         if train:
@@ -119,8 +116,7 @@ def _fake_execute(train_log):
     return execute
 
 
-def test_run_resumes_and_reports(tmp_path):
-    from study_runner import load_cache, write_cache
+def test_run_resumes_and_reports(tmp_path, monkeypatch):
     out = str(tmp_path)
     # a partial cache: seed 0's sweep at 1000 epochs only
     partial = {}
@@ -130,7 +126,8 @@ def test_run_resumes_and_reports(tmp_path):
     log = []
     args = argparse.Namespace(smoke=False, out=out, part='required',
                               plan=False, jobs=1, report_only=True)
-    md = L.run_long(args, _fake_execute(log), load_cache)
+    monkeypatch.setattr(LS, 'execute', _fake_execute(log))
+    md = LS.run_long(args)
     assert len(log[0]) == 34  # the two cached runs are not redone
     assert 'missing' in md and '(1/5 seeds)' in md
     # the settings table: the paper's EMA momentum at this length, the
@@ -139,7 +136,7 @@ def test_run_resumes_and_reports(tmp_path):
         '0.999) |' in md
     assert '| 128, 1000, U[0.5, 2.0], 0.5, 0.5, 0.1, 0.9, 0.0001,' in md
     args.report_only = False
-    md = L.run_long(args, _fake_execute(log), load_cache)
+    md = LS.run_long(args)
     assert len(log[1]) == 34
     assert osp.isfile(tmp_path / 'long.md') and \
         osp.isfile(tmp_path / 'long_cpu.png')
@@ -180,7 +177,7 @@ def test_crossover_and_claims_on_synthetic_cells():
                             seeds) == 'dense_distil'
     assert '| MultiMix > AlignMixup | 1 | +2.50 | — | one seed: no ' \
         'interval |' in R.claims_table(cl.values())
-    from study_stats import fmt
+    from mmmultimix.studies.stats import fmt
     assert fmt([79.0]) == '79.00' and fmt([1.0, 3.0]) == '2.00 ± 1.41'
     # a GPU record never joins a CPU cell
     results['gpu'] = _record('multimix', 9, 1000, 99.0, device='H200')
@@ -203,8 +200,8 @@ def test_device_runs_are_keyed_apart_and_merge(tmp_path):
                                           device='NVIDIA H200')}
     path = tmp_path / 'gpu_runs.json'
     path.write_text(json.dumps(gpu))
-    assert L.merge(cpu, str(path)) == 1 and len(cpu) == 2
-    assert L.merge(cpu, str(path)) == 0  # already there
+    assert LS.merge(cpu, str(path)) == 1 and len(cpu) == 2
+    assert LS.merge(cpu, str(path)) == 0  # already there
     by_dev = R.cells(cpu, 100)
     assert by_dev['cpu'][('multimix', 1000)][0]['acc'] == 80.0
     assert by_dev['NVIDIA H200'][('multimix', 1000)][0]['acc'] == 81.0
@@ -212,89 +209,14 @@ def test_device_runs_are_keyed_apart_and_merge(tmp_path):
     assert '## Runs on cpu' in md and '## Runs on NVIDIA H200' in md
 
 
-def test_write_cache_merges_what_other_processes_wrote(tmp_path):
-    from study_runner import load_cache, write_cache
+def test_write_cache_keeps_records_merged_in_by_hand(tmp_path):
     out = str(tmp_path)
-    write_cache(out, {'a': {'acc': 1.0}})
+    write_cache(out, {'a': {'acc': 1.0}})  # e.g. a device's, merged
     mine = {'b': {'acc': 2.0}}
-    write_cache(out, mine)  # a process that never saw 'a'
+    write_cache(out, mine)  # the driver never saw 'a'
     assert load_cache(out) == {'a': {'acc': 1.0}, 'b': {'acc': 2.0}}
     assert mine == load_cache(out)  # and it now knows 'a'
-
-
-def test_claims_split_runs_and_survive_dead_owners(tmp_path):
-    import subprocess
-    import sys
-    from study_runner import claim, release, write_cache
-    out = str(tmp_path)
-    assert claim(out, 'k1') and claim(out, 'k1')  # ours: idempotent
-    other = subprocess.Popen([sys.executable, '-c',
-                              'import time; time.sleep(60)'])
-    try:
-        (tmp_path / 'claims' / 'k2').write_text(str(other.pid))
-        assert not claim(out, 'k2')  # a live process runs it
-    finally:
-        other.kill()
-        other.wait()
-    assert claim(out, 'k2')  # its owner died: taken over
-    write_cache(out, {'k3': {'acc': 1.0}})
-    assert not claim(out, 'k3')  # already cached
-    release(out, 'k1')
-    assert not (tmp_path / 'claims' / 'k1').exists()
-
-
-_SHARED = '''
-import os, sys, time
-sys.path.insert(0, {tools!r})
-import study_runner as R
-def fake_run_one(cfg_name, opts, seed, work_dir, epochs, robust_n, val):
-    time.sleep(0.5)
-    return dict(acc=float(seed), meta=dict(pid=os.getpid()))
-R.run_one = fake_run_one
-jobs = {{f'k{{i}}': ('cfg', {{}}, i, 1, 0, False) for i in range(8)}}
-R.execute(jobs, R.load_cache({out!r}), {out!r})
-'''
-
-
-def test_two_processes_on_one_cache_split_the_runs(tmp_path):
-    """Two study commands on one --out: every run done once, none lost."""
-    import subprocess
-    import sys
-    from study_runner import load_cache
-    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
-    code = _SHARED.format(tools=osp.join(root, 'tools', 'analysis'),
-                          out=str(tmp_path))
-    procs = [subprocess.Popen([sys.executable, '-c', code],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for _ in range(2)]
-    outs = [p.communicate(timeout=120) for p in procs]
-    assert all(p.returncode == 0 for p in procs), [o[1] for o in outs]
-    cache = load_cache(str(tmp_path))
-    assert sorted(cache) == sorted(f'k{i}' for i in range(8))
-    pids = {r['meta']['pid'] for r in cache.values()}
-    assert len(pids) == 2  # both worked
-    printed = ''.join(o[0] for o in outs)
-    assert printed.count('acc ') == 8  # each run trained exactly once
-    assert not list((tmp_path / 'claims').iterdir())  # claims released
-
-
-def test_stop_file_lets_no_new_run_start(tmp_path, capsys):
-    import study_runner as SR
-    started = []
-
-    def fake(cfg_name, opts, seed, work_dir, epochs, robust_n, val):
-        started.append(seed)
-        (tmp_path / 'STOP').write_text('')  # asked to stop during run 0
-        return dict(acc=1.0, meta={})
-
-    orig, SR.run_one = SR.run_one, fake
-    try:
-        jobs = {f'k{i}': ('cfg', {}, i, 1, 0, False) for i in range(3)}
-        results = SR.execute(jobs, {}, str(tmp_path))
-    finally:
-        SR.run_one = orig
-    assert started == [0] and list(results) == ['k0']  # run 0 finished
-    assert 'no new run started' in capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['runs.json']
 
 
 def test_axes_and_precision_parts_are_keyed_apart():

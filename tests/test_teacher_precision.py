@@ -133,11 +133,7 @@ def test_backbone_train_returns_itself():
 
 
 def test_precision_evidence_table():
-    import os.path as osp
-    import sys
-    sys.path.insert(0, osp.join(osp.dirname(osp.dirname(
-        osp.abspath(__file__))), 'tools', 'analysis'))
-    import teacher_precision as T
+    from mmmultimix.studies import teacher_precision as T
     seeds = [0, 1, 2]
     res = {(r, dt, s): dict(acc=90.0 + s + (0.5 if dt == 'bf16' and
                                             r == 'distil' else 0.0))

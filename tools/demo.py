@@ -22,7 +22,6 @@ import warnings
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
-sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
 
 DEMO_METHODS = [
     ('baseline', 'no mixup'),
@@ -63,20 +62,20 @@ def run_one(method: str, seed: int, work_dir: str, cfg_options=None,
     return float(metrics['accuracy/top1'])
 
 
-def _run_job(args):
-    method, seed, work_dir, cfg_options, quiet = args
-    return method, seed, run_one(method, seed, work_dir, cfg_options, quiet)
-
-
 def run_all(jobs, n_jobs: int):
     """``run_one`` over ``jobs`` (``(method, seed, work_dir, cfg_options,
-    quiet)``), ``n_jobs`` processes at a time; yields ``(method, seed,
-    acc)`` as runs finish. mmengine sets its config's 'fork' start method
-    in every runner and warns that a spawned worker has 'spawn': the demo's
+    quiet)``) as Ray tasks of the studies' engine, ``n_jobs`` at a time;
+    yields ``(method, seed, acc)`` as runs finish (a failed run stops the
+    demo with its error). mmengine sets its config's 'fork' start method in
+    every runner and warns that a worker process has another: the demo's
     loaders have no worker processes, so that warning is silenced."""
-    from study_runner import pool_map
-    yield from pool_map(_run_job, jobs, n_jobs,
-                        ignore='Multi-processing start method')
+    from mmmultimix.studies.engine import run_tasks
+    tasks = {(j[0], j[1]): j for j in jobs}
+    for (method, seed), acc, failure in run_tasks(
+            run_one, tasks, n_jobs, ignore='Multi-processing start method'):
+        if failure is not None:
+            raise RuntimeError(f'{method} seed {seed}: {failure.error}')
+        yield method, seed, acc
 
 
 def num_per_class() -> int:

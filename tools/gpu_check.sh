@@ -10,8 +10,10 @@
 #         MultiMix, + dense, then + distil if time is left.
 # fashion-long: the whole plan of the long-schedule study (issue 26:
 #         reproduce.py --study long --part all: every row, 5 seeds, 1000
-#         epochs; the sweep up to 2000) in LONG_JOBS parallel workers on the
-#         one GPU; records keyed '@cuda', merged into the CPU cache with
+#         epochs; the sweep up to 2000) as Ray tasks, LONG_JOBS at a time,
+#         each holding 1/LONG_JOBS of the GPU (--gpus) and a thread; needs
+#         Ray on the device (its ~80 MB wheel exceeds what a device call
+#         carries: checked first); records keyed '@cuda', merged into the CPU cache with
 #         `reproduce.py --study long --merge RUNS_JSON --report-only`
 #         (LONG_SMOKE=1: the tiny plan, e.g. to try it on CPU).
 #         LONG_PARTS (default 'all'): the parts run in turn, e.g.
@@ -49,6 +51,7 @@ bench() {
     --out "$OUT/bench_r18_32.md" 2>&1 | grep -v -i warn | tail -24
 }
 fashion() {
+  need_ray fashion || return 1
   local opts=(train_dataloader.num_workers=12 test_dataloader.num_workers=12
               model.channels_last=True)
   "$PY" tools/analysis/reproduce.py --config-family r18_fashionmnist \
@@ -65,7 +68,14 @@ fashion() {
     | grep -v -i warn | tail -14
   rm -rf "$OUT/fashion_r18_full/trainings"
 }
+need_ray() {  # the studies' engine; its ~80 MB wheel is more than a call carries
+  "$PY" -c 'import ray' 2>/dev/null && return 0
+  echo "$1: Ray is not installed on this machine (pip install ray==2.60.0;" \
+    "tools/gpu_prepare.sh cannot carry its wheel)" | tee "$OUT/$1_skipped.txt"
+  return 1
+}
 fashion_long() {
+  need_ray fashion-long || return 1
   local smoke=()
   [[ -n "${LONG_SMOKE:-}" ]] && smoke=(--smoke)
   local part

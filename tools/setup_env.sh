@@ -9,7 +9,8 @@
 #                                   once (15-30 min on 2 cores) and caches the wheel
 #
 # Both create ./.venv with the pinned stack: torch 2.14.1, torchvision 0.29.1,
-# mmengine 0.10.7, mmcv(-lite) 2.1.0, mmpretrain 1.2.0, mmdet 3.3.0. The full
+# mmengine 0.10.7, mmcv(-lite) 2.1.0, mmpretrain 1.2.0, mmdet 3.3.0, and
+# Ray 2.60.0 (the studies' and the demo's engine). The full
 # flavour serves everything the light one does, so `light` after `full` keeps
 # the compiled ops. Stamp files in .venv say what is installed; a switch
 # removes the mmcv stamp before it touches mmcv, so an interrupted switch is
@@ -28,7 +29,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${ROOT}/.venv"
 CACHE="${MMMULTIMIX_CACHE:-${HOME}/.cache/mmmultimix}"
 PYTHON="${PYTHON:-python3}"
-BASE_CONTENT="torch==2.14.1 torchvision==0.29.1 mmengine==0.10.7 mmpretrain==1.2.0 mmdet==3.3.0 opencv-contrib gco scipy setuptools<80.9 v6"
+BASE_CONTENT="torch==2.14.1 torchvision==0.29.1 mmengine==0.10.7 mmpretrain==1.2.0 mmdet==3.3.0 opencv-contrib gco scipy setuptools<80.9 ray==2.60.0 v7"
 
 log() { echo "[setup_env] $*" >&2; }
 
@@ -102,7 +103,7 @@ if [[ ! -f "${BASE_STAMP}" || "$(cat "${BASE_STAMP}")" != "${BASE_CONTENT}" ]]; 
     'setuptools>=77,<80.9' wheel ninja 'numpy<2.3' mmengine==0.10.7 \
     addict packaging Pillow pyyaml yapf 'opencv-contrib-python-headless<5' \
     mmpretrain==1.2.0 mmdet==3.3.0 scipy scikit-learn pytest pytest-xdist \
-    matplotlib pycocotools umap-learn gco-wrapper
+    matplotlib pycocotools umap-learn gco-wrapper ray==2.60.0
   # mmcv(-lite) asks for opencv-python; the contrib build (SaliencyMix's
   # fine-grained saliency) provides the same cv2 module: only one may stay
   "${PIP[@]}" uninstall -q -y opencv-python opencv-python-headless opencv-contrib-python >/dev/null 2>&1 || true

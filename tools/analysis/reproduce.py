@@ -1,197 +1,34 @@
 """The paper's tables and ablations in miniature, on real data, one command.
 
 Runs, on the digits low-data split (``configs/demo``) with several seeds:
-Table 1 (no mixup ... + dense + distil), Table 9 (distillation and the dense
-loss on the other methods), Table 10 (attention variants), Fig. 3 (layer, n,
-α), and for every row FGSM / PGD error and calibration (ECE). Writes Markdown
-tables and Fig. 3-style PNG curves; every finished run is cached in
-``<out>/runs.json``, so an interrupted study resumes where it stopped::
+Table 1, Table 9, Table 10 and Fig. 3, with FGSM / PGD error and ECE for
+every row (``mmmultimix.studies.paper``); ``--study fashion`` and ``--study
+long`` are the Fashion-MNIST studies (``mmmultimix.studies.fashion``,
+``.long_study``). Every training is a Ray task (``mmmultimix.studies.
+engine``): on this machine by default, on a Ray cluster with ``--address``;
+every finished run is cached in ``<out>/runs.json`` at once, so an
+interrupted study resumes where it stopped, and ``<out>/STOP`` lets the runs
+in flight finish and starts no other::
 
-    python tools/analysis/reproduce.py --out docs/reproduction --seeds 0 1 2 3 4
-    python tools/analysis/reproduce.py --smoke --out work_dirs/smoke   # 2 seeds, tiny
-
-Any of our classification configs can be studied the same way (e.g. on a GPU
-machine, CIFAR-100 R-18 with a short schedule)::
-
-    python tools/analysis/reproduce.py --config-family r18_cifar100 \\
-        --epochs 100 --tables table1 --rows baseline input_mixup multimix
+    python tools/analysis/reproduce.py --out docs/reproduction --jobs 2
+    python tools/analysis/reproduce.py --smoke --out work_dirs/smoke
+    python tools/analysis/reproduce.py --study long --jobs 2 \\
+        --out docs/fashion_long --address 10.0.0.1:6379     # a Ray cluster
 """
 import argparse
 import os.path as osp
-import statistics
 import sys
-import time
 import warnings
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from study_runner import (ROOT, execute, job_key, legacy_key,  # noqa: E402
-                          load_cache)
 
-sys.path.insert(0, ROOT)
-_key = legacy_key
-
-DENSE_HEAD = dict(type='DenseLinearClsHead')
-
-
-def _mixer(**kw):
-    base = dict(type='MultiMix', n=1000, alpha=(0.5, 2.0), prob=0.5,
-                input_alpha=2.0, layer='embedding')
-    base.update(kw)
-    return base
-
-
-def _denseloss(opts):
-    opts['model.neck'] = None
-    opts['model.head.type'] = 'DenseLinearClsHead'
-    opts['model.dense_loss'] = True
-    return opts
-
-
-PAIR_MIXERS = {
-    'baseline': None,
-    'input_mixup': dict(type='InputMixup', alpha=1.0),
-    'manifold_mixup': dict(type='ManifoldMixup', alpha=2.0, layers=(0, 1, 2)),
-    'cutmix': dict(type='CutMix', alpha=1.0),
-}
-
-
-def study(family: str):
-    """``{table: [(row, config_basename, cfg_options)]}``; rows with the same
-    (config, options) are trained once."""
-    t1 = [(r, f'{family}_{r}', {}) for r in
-          ('baseline', 'input_mixup', 'manifold_mixup', 'multimix', 'distil',
-           'dense', 'dense_distil')]
-    t9 = []
-    for name, mixer in PAIR_MIXERS.items():
-        base = f'{family}_{name}' if name != 'cutmix' else f'{family}_baseline'
-        opts = {} if name != 'cutmix' else {'model.mixer': mixer}
-        t9.append((name, base, dict(opts)))
-        swap = None if mixer is None else dict(mixer, _delete_=True)
-        t9.append((f'{name} + distil', f'{family}_distil',
-                   {'model.mixer': swap}))
-        t9.append((f'{name} + dense loss', base, _denseloss(dict(opts))))
-    t10 = []
-    for att in ('uniform', 'gap', 'cam'):
-        for norm in ('l1relu', 'softmax'):
-            t10.append((f'u={att}, h={norm}', f'{family}_dense', {
-                'model.mixer.attention': att,
-                'model.mixer.attention_norm': norm
-            }))
-    fig_layer = [(f'layer {k}', f'{family}_multimix',
-                  {'model.mixer': _mixer(layer=k)}) for k in (0, 1, 2, 3)]
-    fig_layer.append(('layer embedding', f'{family}_multimix', {}))
-    fig_n = [(f'n={n}', f'{family}_multimix', {'model.mixer.n': n})
-             for n in (1, 10, 100, 1000, 10000)]
-    fig_alpha = [(f'alpha={a}', f'{family}_multimix', {'model.mixer.alpha': a})
-                 for a in (0.5, 1.0, 2.0)]
-    fig_alpha.append(('alpha~U[0.5,2]', f'{family}_multimix', {}))
-    return dict(table1=t1, table9=t9, table10=t10, fig3a=fig_layer,
-                fig3b=fig_n, fig3c=fig_alpha)
-
-
-def _fmt(vals):
-    if not vals:
-        return '—'
-    mean = statistics.mean(vals)
-    std = statistics.stdev(vals) if len(vals) > 1 else 0.0
-    return f'{mean:.2f} ± {std:.2f}'
-
-
-def tables(spec, results, seeds, epochs):
-    md = []
-    titles = dict(
-        table1='Table 1: classification (top-1 %) and robustness',
-        table9='Table 9: distillation and dense loss on other methods',
-        table10='Table 10: attention in dense MultiMix',
-        fig3a='Fig. 3a: interpolation layer (MultiMix)',
-        fig3b='Fig. 3b: number of tuples n (MultiMix)',
-        fig3c='Fig. 3c: Dirichlet parameter alpha (MultiMix)')
-    for table, rows in spec.items():
-        md.append(f'### {titles[table]}\n')
-        md.append('| row | top-1 acc | FGSM err (8/255) | PGD err (4/255) '
-                  '| ECE | seeds |')
-        md.append('|---|---|---|---|---|---|')
-        for row, cfg_name, opts in rows:
-            rs = [results.get(_key(cfg_name, opts, s, epochs)) for s in seeds]
-            rs = [r for r in rs if r is not None]
-            md.append(f'| {row} | ' + ' | '.join(
-                _fmt([r[k] for r in rs])
-                for k in ('acc', 'fgsm', 'pgd', 'ece')) + f' | {len(rs)} |')
-        md.append('')
-    return '\n'.join(md)
-
-
-def _table_means(md: str) -> dict:
-    """``{(table title, row): (mean, std)}`` of the top-1 column of a
-    ``tables.md``."""
-    out, title = {}, None
-    for line in md.splitlines():
-        if line.startswith('### '):
-            title = line[4:].strip()
-            continue
-        cells = [c.strip() for c in line.strip().strip('|').split('|')]
-        if title and len(cells) == 6 and '±' in cells[1]:
-            mean, std = (float(v) for v in cells[1].split('±'))
-            out[(title, cells[0])] = (mean, std)
-    return out
-
-
-def compare_tables(old_md: str, new_md: str) -> str:
-    """What moved: top-1 of every row present in both studies, the change
-    and the larger of the two seed spreads (std) for scale."""
-    old, new = _table_means(old_md), _table_means(new_md)
-    lines = ['| table | row | before | after | change | larger std |',
-             '|---|---|---|---|---|---|']
-    for key, (m1, s1) in new.items():
-        if key not in old:
-            continue
-        m0, s0 = old[key]
-        lines.append(f'| {key[0].split(":")[0]} | {key[1]} | {m0:.2f} | '
-                     f'{m1:.2f} | {m1 - m0:+.2f} | {max(s0, s1):.2f} |')
-    return '\n'.join(lines)
-
-
-def plot(spec, results, seeds, epochs, path):
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    figs = [k for k in ('fig3a', 'fig3b', 'fig3c') if k in spec]
-    if not figs:
-        return
-    fig, axes = plt.subplots(1, len(figs), figsize=(4 * len(figs), 3.2))
-    axes = [axes] if len(figs) == 1 else axes
-    for ax, name in zip(axes, figs):
-        labels, means, stds = [], [], []
-        for row, cfg_name, opts in spec[name]:
-            rs = [results.get(_key(cfg_name, opts, s, epochs)) for s in seeds]
-            accs = [r['acc'] for r in rs if r is not None]
-            if not accs:
-                continue
-            labels.append(row.split(' ', 1)[-1].split('=')[-1])
-            means.append(statistics.mean(accs))
-            stds.append(statistics.stdev(accs) if len(accs) > 1 else 0.0)
-        ax.errorbar(range(len(means)), means, yerr=stds, marker='o',
-                    capsize=3)
-        ax.set_xticks(range(len(labels)))
-        ax.set_xticklabels(labels, rotation=30, fontsize=8)
-        ax.set_title(name)
-        ax.set_ylabel('top-1 (%)')
-        ax.grid(True, alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-
-
-def main(argv=None):
+def parse_args(argv=None):
     from mmengine.config import DictAction
-    warnings.filterwarnings('ignore')
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--study', choices=('paper', 'fashion', 'long'),
                    default='paper',
                    help="'paper': the paper's tables on --config-family; "
-                   "'fashion': where MultiMix helps on Fashion-MNIST "
-                   "(tools/analysis/study_fashion.py); 'long': long "
-                   'schedules on Fashion-MNIST (tools/analysis/'
-                   'study_long.py)')
+                   "'fashion': where MultiMix helps on Fashion-MNIST; "
+                   "'long': long schedules on Fashion-MNIST")
     p.add_argument('--plan', action='store_true',
                    help='--study long: print every run with its estimated '
                    'core-minutes and whether it is cached; train nothing')
@@ -205,8 +42,17 @@ def main(argv=None):
                    "their reference), 'precision' (fp32 vs bf16, paired) or "
                    "'all' (every planned run)")
     p.add_argument('--jobs', type=int, default=1,
-                   help='runs at a time (processes, cores / jobs threads '
-                   'each); results depend on the thread count')
+                   help='runs at a time on this machine (cores / jobs '
+                   'threads each; results depend on the thread count); on '
+                   'a cluster, the threads of a run are cores / jobs of '
+                   'this machine and every free CPU takes runs')
+    p.add_argument('--address', default=None,
+                   help='a running Ray cluster (host:port of its head, '
+                   'ray://host:port or auto; default RAY_ADDRESS, else a '
+                   'local instance on this machine)')
+    p.add_argument('--gpus', type=float, default=None,
+                   help='GPU fraction per run (default: 1 / --jobs where '
+                   'CUDA is available, else none)')
     p.add_argument('--config-family', default='digits')
     p.add_argument('--cfg-options', nargs='+', default={},
                    action=DictAction,
@@ -238,56 +84,33 @@ def main(argv=None):
     args = p.parse_args(argv)
     if args.jobs < 1:
         p.error(f'--jobs must be >= 1, got {args.jobs}')
+    if args.gpus is not None and not 0 < args.gpus <= 1:
+        p.error(f'--gpus must be in (0, 1], got {args.gpus}')
     if args.study != 'paper' and args.cfg_options:
         p.error('--cfg-options applies to --study paper only (the '
                 'Fashion-MNIST studies fix their settings in '
-                f'tools/analysis/study_{args.study}.py)')
+                f'mmmultimix/studies/{args.study}*.py)')
     if args.study != 'long':
         args.seeds = args.seeds or [0, 1, 2, 3, 4]
+    if args.gpus is None:
+        import torch
+        args.gpus = 1.0 / args.jobs if torch.cuda.is_available() else None
+    return args
+
+
+def main(argv=None):
+    warnings.filterwarnings('ignore')
+    args = parse_args(argv)
+    failures = []
     if args.study == 'fashion':
-        from study_fashion import run_fashion
-        return run_fashion(args, execute, job_key, load_cache)
-    if args.study == 'long':
-        from study_long import run_long
-        return run_long(args, execute, load_cache)
-    spec = study(args.config_family)
-    if args.smoke:
-        args.seeds = args.seeds[:2] if len(args.seeds) >= 2 else [0, 1]
-        args.epochs = args.epochs or 3
-        spec = {k: v[:2] for k, v in spec.items()}
-    if args.cfg_options:
-        spec = {k: [(r, c, {**o, **args.cfg_options}) for r, c, o in v]
-                for k, v in spec.items()}
-    if args.tables:
-        spec = {k: v for k, v in spec.items() if k in args.tables}
-    if args.rows:
-        spec = {k: [r for r in v if r[0] in args.rows]
-                for k, v in spec.items()}
-    jobs = {}
-    for rows in spec.values():
-        for _, cfg_name, opts in rows:
-            for s in args.seeds:
-                jobs[_key(cfg_name, opts, s, args.epochs)] = (
-                    cfg_name, opts, s, args.epochs, None, False)
-    t0 = time.time()
-    results = execute(jobs, load_cache(args.out), args.out, args.jobs,
-                      train=not args.report_only)
-    md = tables(spec, results, args.seeds, args.epochs)
-    header = (f'# Reproduction study: {args.config_family}, seeds '
-              f'{args.seeds}' + (f', {args.epochs} epochs' if args.epochs
-                                 else '') + '\n\n')
-    with open(osp.join(args.out, 'tables.md'), 'w') as f:
-        f.write(header + md)
-    plot(spec, results, args.seeds, args.epochs,
-         osp.join(args.out, 'fig3.png'))
-    print(header + md)
-    if args.compare:
-        with open(args.compare) as f:
-            moved = compare_tables(f.read(), md)
-        with open(osp.join(args.out, 'moved.md'), 'w') as f:
-            f.write(f'# What moved against {args.compare}\n\n{moved}\n')
-        print(moved)
-    print(f'done in {time.time() - t0:.0f} s')
+        from mmmultimix.studies.fashion import run_fashion as run
+    elif args.study == 'long':
+        from mmmultimix.studies.long_study import run_long as run
+    else:
+        from mmmultimix.studies.paper import run_paper as run
+    run(args, failures)
+    if failures:
+        sys.exit(f'{len(failures)} run(s) failed: see above')
 
 
 if __name__ == '__main__':

@@ -13,13 +13,10 @@ bit for bit) and prints the ratio. Example (the long study's setting)::
 Timings vary with what else runs on the machine: compare rows of one call.
 """
 import argparse
-import os.path as osp
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from study_runner import config_path, train_only  # noqa: E402
+from mmmultimix.studies.training import config_path, train_only
 
 
 def per_sample_options(cfg) -> dict:

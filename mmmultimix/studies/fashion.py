@@ -23,7 +23,9 @@ import os.path as osp
 import statistics
 import time
 
-from study_stats import fmt, paired, t975, verdict  # noqa: F401
+from .engine import execute
+from .records import job_key, load_cache
+from .stats import fmt, paired, t975, verdict  # noqa: F401
 
 ROWS = ('baseline', 'input_mixup', 'manifold_mixup', 'cutmix', 'multimix',
         'dense', 'distil', 'dense_distil')
@@ -208,10 +210,9 @@ def plot_sweep(results, seeds, sweep, path):
     fig.savefig(path, dpi=110)
 
 
-def run_fashion(args, execute, job_key, load_cache):
-    """``reproduce.py --study fashion``: runs (cached, resumable; the
-    runner's ``execute``, ``job_key`` and ``load_cache``) and writes
-    ``<out>/fashion.md`` and ``<out>/fashion_sweep.png``."""
+def run_fashion(args, failures=None):
+    """``reproduce.py --study fashion``: runs (cached, resumable) and
+    writes ``<out>/fashion.md`` and ``<out>/fashion_sweep.png``."""
     st = dict(SMOKE if args.smoke else SETTINGS)
     seeds = args.seeds[:2] if args.smoke else args.seeds
     results = load_cache(args.out)
@@ -223,7 +224,8 @@ def run_fashion(args, execute, job_key, load_cache):
         keys = {name: job_key(j) for name, j in jobs.items()}
         order = sorted(jobs, key=lambda name: -_cost(jobs[name]))
         execute({keys[name]: jobs[name] for name in order}, results, args.out,
-                args.jobs, train=not args.report_only)
+                args.jobs, train=not args.report_only,
+                address=args.address, gpus=args.gpus, failures=failures)
         return {name: results[k] for name, k in keys.items() if k in results}
 
     # phase 1: the sweep (chooses the low-data schedule) and the large regime

@@ -6,15 +6,17 @@ own tables.
 
 Pure helpers (:func:`cells`, :func:`sweep_rows`, :func:`crossover`,
 :func:`claims`) are tested on synthetic records in
-``tests/test_study_long.py``.
+``tests/test_study_long.py``; :mod:`.long_study` runs the plan and calls
+:func:`write_report`.
 """
 import os.path as osp
 import statistics
 
-from study_long import (BASE_CHANNELS, BASELINE_ROWS, CELLS, NAMES,
+from .long_plan import (BASE_CHANNELS, BASELINE_ROWS, CELLS, NAMES,
                         PRECISION_ROWS, axes_epochs)
-from study_long import steps as schedule_steps
-from study_stats import fmt, mean_interval, paired, verdict
+from .long_plan import steps as schedule_steps
+from .records import ROOT
+from .stats import fmt, mean_interval, paired, verdict
 
 ROWS_ORDER = ('baseline', 'input_mixup', 'manifold_mixup', 'cutmix',
               'multimix', 'dense', 'distil', 'dense_distil',
@@ -481,7 +483,6 @@ def precision_table(rows) -> str:
 def _config_settings() -> str:
     """The paper's settings as the family's configs hold them."""
     from mmengine.config import Config
-    from study_runner import ROOT
     cfg = Config.fromfile(
         osp.join(ROOT, 'configs', 'demo', 'fashion_multimix.py'))
     gamma = Config.fromfile(osp.join(

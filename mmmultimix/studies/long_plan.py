@@ -42,12 +42,13 @@ different cells.
 
 Runs go seed by seed (all of a seed's required runs before the next seed's),
 so that a partial cache already pairs its cells. Records and cache keys are
-those of :mod:`study_runner`; a report is written from whatever is cached,
-missing cells marked missing.
+those of :mod:`.records`; :mod:`.long_study` runs the plan and
+:mod:`.long_report` writes the report from whatever is cached, missing
+cells marked missing.
 """
 import os.path as osp
 
-from study_runner import job_key
+from .records import ROOT, job_key
 
 FAMILY = 'fashion'
 SETTINGS = dict(
@@ -154,7 +155,6 @@ def axes_epochs(group: str, st=SETTINGS) -> int:
 
 
 def _config_exists(row) -> bool:
-    from study_runner import ROOT
     return osp.isfile(osp.join(ROOT, 'configs', 'demo', f'{FAMILY}_{row}.py'))
 
 
@@ -302,45 +302,3 @@ def print_plan(entries, results, st=SETTINGS, tag=''):
                  f'core-minutes to do ({todo_min / 60:.1f} core-hours)')
     print('\n'.join(lines), flush=True)
     return todo_min
-
-
-def merge(results: dict, path: str) -> int:
-    """Adds the records of another cache (e.g. a device run's
-    ``runs.json``) whose keys are missing; returns how many."""
-    import json
-
-    from study_runner import merge_records
-    with open(path) as f:
-        return merge_records(results, json.load(f))
-
-
-def run_long(args, execute, load_cache):
-    """``reproduce.py --study long``: prints the plan, trains what is
-    missing (unless ``--plan`` or ``--report-only``), writes the report.
-    ``--merge PATH`` first adds another cache's records (a device run)."""
-    from study_runner import write_cache
-    st = dict(SMOKE if args.smoke else SETTINGS)
-    results = load_cache(args.out)
-    for path in getattr(args, 'merge', None) or ():
-        print(f'merged {merge(results, path)} records from {path}')
-        write_cache(args.out, results)
-    tag = device_tag()
-    entries = select(plan(st, args.part), getattr(args, 'rows', None),
-                     getattr(args, 'seeds', None),
-                     getattr(args, 'epochs', None),
-                     getattr(args, 'groups', None))
-    print_plan(entries, results, st, tag)
-    if args.plan:
-        return None
-    jobs, costs = {}, {}
-    measured = ms_per_step(results)
-    for group, row, seed, epochs in entries:
-        j = job(row, seed, epochs, st, group)
-        k = key_of(j, tag)
-        jobs[k] = j
-        costs[k] = estimate_min(row, epochs, measured, st, group)
-    execute(jobs, results, args.out, args.jobs,
-            train=not args.report_only,
-            cost=lambda j: costs[key_of(j, tag)])
-    from study_long_report import write_report
-    return write_report(results, st, args.out)

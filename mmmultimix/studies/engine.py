@@ -1,0 +1,293 @@
+"""Ray runs a study's trainings: each run is a Ray task with its resources
+declared, on this machine by default or on a Ray cluster when given one.
+
+* **Where.** :func:`connect` starts a private local Ray instance (no
+  dashboard, quiet) with this machine's cores, unless ``address`` (or
+  ``RAY_ADDRESS``) names a running cluster: the same command then spreads
+  the study over every node. An address where nothing listens fails at once
+  with a message that names it (Ray itself would retry for minutes).
+* **Resources.** A run takes ``threads`` CPUs (``cores // jobs`` locally;
+  Ray sets a worker's ``OMP_NUM_THREADS`` to them, the task sets torch's
+  thread count and the variable again), and on a GPU
+  machine ``gpus`` of a device (a fraction: several runs share a GPU).
+  At most as many runs are in flight as the cluster's CPUs (or GPU
+  fractions) hold, so ``STOP`` leaves nothing queued.
+* **One writer.** The driver (this process) is the only one that writes
+  ``<out>/runs.json``: each record is written atomically as its run
+  finishes, so a study resumes at run granularity after Ctrl-C, a crash of
+  the driver or a lost node. A run whose worker process dies (killed, out
+  of memory, a lost node) is retried by Ray up to ``retries`` times; a run
+  that raises is reported with its config and seed and the others go on;
+  a key is recorded once, whatever happened on the way.
+* **STOP.** A file ``<out>/STOP`` lets the runs in flight finish and starts
+  no other (e.g. before a session ends).
+
+:func:`run_tasks` is the loop itself (any function over any items, results
+as they finish: the demo uses it); :func:`execute` adds the cache, the
+progress line and the study's report of failures.
+"""
+import math
+import os
+import os.path as osp
+import socket
+import sys
+import time
+import warnings
+
+from .records import write_cache
+
+__all__ = ['connect', 'check_address', 'run_tasks', 'execute', 'Failure',
+           'default_threads']
+
+DEFAULT_RETRIES = 2
+
+
+class Failure:
+    """A run that raised (or whose worker died more than ``retries``
+    times): its key, job and the error, as one line."""
+
+    def __init__(self, key, job, error: BaseException):
+        self.key, self.job = key, job
+        cause = getattr(error, 'cause', None) or error
+        self.error = f'{type(cause).__name__}: {cause}'.strip().splitlines()
+        self.error = self.error[-1] if self.error else type(cause).__name__
+
+    def __repr__(self):
+        return f'Failure({self.key!r}, {self.error!r})'
+
+
+def check_address(address: str) -> None:
+    """Raises ``ConnectionError`` naming ``address`` when nothing listens
+    there (``host:port`` or ``ray://host:port``; ``auto`` is left to
+    Ray, which fails at once when it finds no cluster)."""
+    if address in ('auto', 'local'):
+        return
+    hostport = address.split('://', 1)[-1].rstrip('/')
+    host, _, port = hostport.rpartition(':')
+    if not host or not port.isdigit():
+        raise ValueError(f'--address {address!r}: expected host:port (a '
+                         "Ray head's GCS address, e.g. 10.0.0.1:6379), "
+                         'ray://host:port or auto')
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as e:
+        raise ConnectionError(
+            f'--address {address}: no Ray cluster answers there ({e}); '
+            'start one with `ray start --head` on that machine, or omit '
+            '--address (and unset RAY_ADDRESS) to run on this machine '
+            'alone') from None
+
+
+def connect(address: str = None, cpus: int = None, gpus: float = None):
+    """The ``ray`` module, initialised: joins ``address`` (default
+    ``RAY_ADDRESS``) when given, else starts a local instance with ``cpus``
+    CPUs (default: this machine's cores)."""
+    os.environ.setdefault('RAY_USAGE_STATS_ENABLED', '0')
+    # Ray nices its workers (15) to protect its own daemons: a study's run
+    # is the work itself, and a niced one starves beside any other process
+    os.environ.setdefault('RAY_worker_niceness', '0')
+    import ray
+    if ray.is_initialized():
+        return ray
+    address = address or os.environ.get('RAY_ADDRESS') or None
+    quiet = dict(log_to_driver=False, logging_level='ERROR',
+                 configure_logging=True)
+    if address:
+        check_address(address)
+        ray.init(address=address, **quiet)
+    else:
+        ray.init(address='local', num_cpus=cpus or _cores(), num_gpus=gpus,
+                 include_dashboard=False, object_store_memory=128 * 2**20,
+                 **quiet)
+    return ray
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover (not Linux)
+        return os.cpu_count() or 1
+
+
+def default_threads(n_jobs: int) -> int:
+    """Torch threads of a run when ``n_jobs`` run at a time here: this
+    machine's cores // ``n_jobs``, at most ``OMP_NUM_THREADS`` where the
+    shell sets it (``OMP_NUM_THREADS=1 ... --jobs 1`` trains one run on one
+    thread, as a study sharing the machine with other work should)."""
+    n = max(1, _cores() // max(1, n_jobs))
+    env = os.environ.get('OMP_NUM_THREADS', '')
+    return max(1, min(n, int(env))) if env.isdigit() and int(env) else n
+
+
+def _task(fn, args, threads, cwd, ignore):
+    """What runs in a Ray worker: ``fn(*args)`` with ``threads`` torch
+    threads, in the driver's working directory where it exists (relative
+    data paths), the warnings matching ``ignore`` silenced."""
+    import torch
+    os.environ['OMP_NUM_THREADS'] = str(threads)
+    torch.set_num_threads(threads)
+    if cwd and osp.isdir(cwd):
+        os.chdir(cwd)
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message=ignore)
+        return fn(*args)
+
+
+def _slots(ray, threads: int, gpus: float) -> int:
+    res = ray.cluster_resources()
+    n = int(res.get('CPU', 1) // threads)
+    if gpus:
+        n = min(n, int(res.get('GPU', 0) / gpus + 1e-9))
+    return max(1, n)
+
+
+def run_tasks(fn, tasks: dict, n_jobs: int = 1, address: str = None,
+              threads: int = None, gpus: float = None,
+              retries: int = DEFAULT_RETRIES, stop_file: str = None,
+              ignore: str = ''):
+    """Yields ``(key, result, failure)`` as the calls ``fn(*tasks[key])``
+    finish (in Ray tasks; ``failure`` a :class:`Failure` or None), in the
+    given order, as many at a time as the instance holds (``n_jobs`` here:
+    the local instance gets ``n_jobs * threads`` CPUs). ``fn`` must be
+    importable by the workers (a module's function) or picklable by value.
+    With ``stop_file`` existing, no new call starts."""
+    if not tasks:
+        return
+    threads = threads or default_threads(n_jobs)
+    ray = connect(address, cpus=None if address else max(
+        _cores(), n_jobs * threads), gpus=None)
+    remote = ray.remote(_task).options(
+        num_cpus=threads, num_gpus=gpus or 0, max_retries=retries,
+        retry_exceptions=False)
+    slots = _slots(ray, threads, gpus) if address or os.environ.get(
+        'RAY_ADDRESS') else min(n_jobs, _slots(ray, threads, gpus))
+    queue, pending = list(tasks), {}
+    cwd = os.getcwd()
+    while queue or pending:
+        while queue and len(pending) < slots and not (
+                stop_file and osp.exists(stop_file)):
+            key = queue.pop(0)
+            ref = remote.remote(fn, tuple(tasks[key]), threads, cwd, ignore)
+            pending[ref] = key
+        if not pending:
+            return
+        done, _ = ray.wait(list(pending), num_returns=1)
+        for ref in done:
+            key = pending.pop(ref)
+            try:
+                yield key, ray.get(ref), None
+            except Exception as e:  # noqa: BLE001 (reported, others go on)
+                yield key, None, Failure(key, tasks[key], e)
+
+
+class Progress:
+    """One line: runs done / total, failures, the last run, and an ETA
+    from the runs' measured times (their estimated costs rescaled by the
+    ratio of measured to estimated time of the finished ones)."""
+
+    def __init__(self, costs: dict, slots: int, stream=None):
+        self.costs, self.slots = costs, max(1, slots)
+        self.stream = stream or sys.stdout
+        self.tty = getattr(self.stream, 'isatty', lambda: False)()
+        self.done, self.failed = 0, 0
+        self.est_done = self.real_done = 0.0
+        self.t0 = time.time()
+
+    def eta(self, left_keys) -> float:
+        left = sum(self.costs[k] for k in left_keys)
+        scale = self.real_done / self.est_done if self.est_done else None
+        if scale is None:  # nothing finished yet: elapsed per started cost
+            return math.nan
+        return left * scale / self.slots
+
+    def update(self, key, seconds, left_keys, what: str) -> None:
+        self.done += 1
+        self.est_done += self.costs[key]
+        self.real_done += seconds
+        eta = self.eta(left_keys)
+        total = len(self.costs)
+        line = (f'[{self.done}/{total}] {what} | '
+                f'{_hms(time.time() - self.t0)} elapsed, ETA '
+                f'{"?" if math.isnan(eta) else _hms(eta)}' +
+                (f' | {self.failed} failed' if self.failed else ''))
+        end = '' if self.tty and self.done < total else '\n'
+        print(('\r\033[K' if self.tty else '') + line, end=end,
+              file=self.stream, flush=True)
+
+
+def _hms(seconds: float) -> str:
+    seconds = int(math.ceil(max(0.0, seconds)))
+    return f'{seconds // 3600}h{seconds % 3600 // 60:02d}m' \
+        if seconds >= 3600 else f'{seconds // 60}m{seconds % 60:02d}s'
+
+
+def _describe(job) -> str:
+    cfg_name, opts, seed, epochs = job[:4]
+    extra = ' '.join(f'{k.split(".")[-1]}={v}' for k, v in opts.items()
+                     if k != 'train_dataloader.dataset.num_per_class')
+    return f'{cfg_name} seed {seed} epochs {epochs}' + (
+        f' ({extra})' if extra else '')
+
+
+def execute(jobs: dict, results: dict, out: str, n_jobs: int = 1,
+            train: bool = True, cost=None, fn=None, address: str = None,
+            gpus: float = None, retries: int = DEFAULT_RETRIES,
+            failures: list = None) -> dict:
+    """Runs the jobs (``{key: job}``) missing from ``results``, in the given
+    order (put the long ones first), as Ray tasks (:func:`run_tasks`),
+    writing every finished record to ``<out>/runs.json`` at once; returns
+    ``results``. ``fn(job, work_dir)`` trains one job (default
+    :func:`.training.run_job`; its work dir is
+    ``<out>/trainings/<key>``). ``train=False`` only says how many are
+    cached. ``cost(job)`` weighs the jobs for the ETA (e.g. estimated
+    minutes from measured step times); otherwise they count the same.
+    A run that fails is reported at once and again at the end (config,
+    seed, error) and appended to ``failures`` (a list, when given); it is
+    not cached, so the next invocation tries it again."""
+    from .training import run_job
+    todo = {k: j for k, j in jobs.items() if k not in results}
+    print(f'{len(jobs)} runs, {len(jobs) - len(todo)} cached, '
+          f'{len(todo)} to do', flush=True)
+    if not todo or not train:
+        return results
+    out = osp.abspath(out)
+    os.makedirs(out, exist_ok=True)
+    stop = osp.join(out, 'STOP')
+    threads = default_threads(n_jobs)
+    cost = cost or (lambda job: 1.0)
+    progress = Progress({k: float(cost(j)) for k, j in todo.items()},
+                        n_jobs)
+    tasks = {k: (j, osp.join(out, 'trainings', k)) for k, j in todo.items()}
+    left = set(todo)
+    failures = [] if failures is None else failures
+    n_failed = len(failures)
+    started = time.time()
+    for key, rec, failure in run_tasks(
+            fn or run_job, tasks, n_jobs, address, threads, gpus, retries,
+            stop, ignore='Multi-processing start method'):
+        left.discard(key)
+        if failure is not None:
+            failures.append(failure)
+            progress.failed += 1
+            print(f'\nFAILED {_describe(todo[key])} [{key}]: '
+                  f'{failure.error}', file=sys.stderr, flush=True)
+            continue
+        if key in results:  # recorded once, whatever happened on the way
+            continue
+        results[key] = rec
+        write_cache(out, results)
+        meta = rec.get('meta', {}) if isinstance(rec, dict) else {}
+        seconds = meta.get('wall_s', time.time() - started)
+        what = _describe(todo[key]) + (
+            f': acc {rec["acc"]:.2f}' if 'acc' in rec else '')
+        progress.update(key, seconds, left, what)
+    if osp.exists(stop):
+        print(f'{stop} exists: no new run started (remove it to go on)',
+              flush=True)
+    if len(failures) > n_failed:
+        print(f'{len(failures) - n_failed} run(s) failed (not cached; the next '
+              'invocation retries them):', file=sys.stderr)
+        for f in failures[n_failed:]:
+            print(f'  {_describe(f.job[0])} [{f.key}]: {f.error}',
+                  file=sys.stderr)
+    return results

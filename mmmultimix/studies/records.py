@@ -1,0 +1,94 @@
+"""The study cache: job keys, ``<out>/runs.json`` and what every record
+states about the code that produced it.
+
+A *job* is ``(cfg_name, cfg_options, seed, epochs, robust_n, val)``; its
+cache key (:func:`job_key`) hashes exactly these, so a record is found again
+whatever produced it. Finished runs live in ``<out>/runs.json``, rewritten
+atomically by the study's one writer, the driver (:mod:`.engine`), as runs
+finish: a study resumes at run granularity after Ctrl-C or a crash. A record
+once cached is never replaced.
+"""
+import hashlib
+import json
+import os
+import os.path as osp
+import subprocess
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+__all__ = ['ROOT', 'legacy_key', 'job_key', 'load_cache', 'write_cache',
+           'merge_records', 'git_commit', 'CODE_COMMIT']
+
+
+def legacy_key(cfg_name, opts, seed, epochs) -> str:
+    """The cache key of the digits study's jobs (no evaluation options)."""
+    blob = json.dumps([cfg_name, opts, seed, epochs], sort_keys=True,
+                      default=str)
+    return hashlib.sha1(blob.encode()).hexdigest()[:16]
+
+
+def job_key(job) -> str:
+    """Cache key of ``(cfg_name, opts, seed, epochs, robust_n, val)``."""
+    cfg_name, opts, seed, epochs, robust_n, val = job
+    return legacy_key(cfg_name, dict(opts, _eval=[robust_n, val]), seed,
+                      epochs)
+
+
+def load_cache(out: str) -> dict:
+    """The finished runs cached in ``<out>/runs.json`` (creates ``out``)."""
+    os.makedirs(out, exist_ok=True)
+    cache = osp.join(out, 'runs.json')
+    if not osp.isfile(cache):
+        return {}
+    with open(cache) as f:
+        return json.load(f)
+
+
+def merge_records(results: dict, other: dict) -> int:
+    """Adds ``other``'s records whose keys ``results`` lacks (a record once
+    cached is never replaced); returns how many."""
+    new = {k: v for k, v in other.items() if k not in results}
+    results.update(new)
+    return len(new)
+
+
+def write_cache(out: str, results: dict) -> None:
+    """``<out>/runs.json`` replaced atomically (a kill leaves the old file
+    whole). Records already on disk that ``results`` lacks (merged in by
+    hand, say, from a device's cache) are kept and added to ``results``:
+    a write never drops a record."""
+    cache = osp.join(out, 'runs.json')
+    merge_records(results, load_cache(out))
+    tmp = f'{cache}.{os.getpid()}.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(results, f, indent=None, sort_keys=True)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, cache)
+
+
+def git_commit() -> str:
+    """``HEAD``'s hash, ``+dirty`` when tracked files differ from it;
+    ``unknown`` outside a git checkout. Records take :data:`CODE_COMMIT`,
+    read when this module is imported (the code a process runs), not at
+    the end of a run (the tree may have moved on meanwhile), and
+    ``config_commit``, read when a run starts: the configs are read afresh
+    for every run, so a config edited during a study reaches its later
+    runs. A copy without ``.git`` (a device machine's, a cluster node's)
+    takes the hash from ``MMMULTIMIX_COMMIT`` when it is set."""
+    if not osp.isdir(osp.join(ROOT, '.git')) and os.environ.get(
+            'MMMULTIMIX_COMMIT'):
+        return os.environ['MMMULTIMIX_COMMIT'] + '+copy'
+    try:
+        head = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=ROOT,
+                              capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(['git', 'status', '--porcelain',
+                                '--untracked-files=no'], cwd=ROOT,
+                               capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return 'unknown'
+    return head + ('+dirty' if dirty else '')
+
+
+CODE_COMMIT = git_commit()

@@ -1,0 +1,66 @@
+"""Does a reduced-precision teacher change the student? Paired evidence
+(issue 18): the distillation rows of a config family (``+ distil``,
+``+ dense + distil``) with ``model.distill.teacher_dtype`` = fp32 and a
+reduced dtype on the same seeds, everything else identical; the paired
+differences of top-1 with 95 % t-intervals. ``tools/analysis/
+teacher_precision.py`` is the command."""
+import statistics
+
+from .engine import execute
+from .records import job_key, load_cache
+from .stats import paired, verdict
+
+__all__ = ['jobs', 'table', 'run_teacher_precision']
+
+ROWS = ('distil', 'dense_distil')
+
+
+def jobs(family, seeds, dtype):
+    return {(row, dt, s): (f'{family}_{row}',
+                           {'model.distill.teacher_dtype': dt}, s, None, 0,
+                           False)
+            for row in ROWS for dt in ('fp32', dtype) for s in seeds}
+
+
+def table(results, seeds, dtype) -> str:
+    md = [f'| row | fp32 teacher | {dtype} teacher | {dtype} − fp32 '
+          '(paired, 95 % interval) | verdict |', '|---|---|---|---|---|']
+    for row in ROWS:
+        a = [results[(row, 'fp32', s)]['acc'] for s in seeds]
+        b = [results[(row, dtype, s)]['acc'] for s in seeds]
+        mean, lo, hi = paired(b, a)
+        sd = max(statistics.stdev(a), statistics.stdev(b)) \
+            if len(seeds) > 1 else 0.0
+        v = verdict(lo, hi)
+        v = {'holds': f'{dtype} better', 'does not hold': f'{dtype} worse',
+             'cannot tell at this power': 'no difference detected'}[v]
+        md.append(f'| {row} | {statistics.mean(a):.2f} ± '
+                  f'{statistics.stdev(a) if len(a) > 1 else 0:.2f} | '
+                  f'{statistics.mean(b):.2f} ± '
+                  f'{statistics.stdev(b) if len(b) > 1 else 0:.2f} | '
+                  f'{mean:+.2f} [{lo:+.2f}, {hi:+.2f}] (seed std '
+                  f'{sd:.2f}) | {v} |')
+    return '\n'.join(md)
+
+
+def run_teacher_precision(args, failures=None) -> str:
+    """Trains what is missing (unless ``args.report_only``) and writes
+    ``<out>/teacher_precision.md``; returns its text."""
+    import os.path as osp
+    spec = jobs(args.config_family, args.seeds, args.dtype)
+    results = load_cache(args.out)
+    keyed = {job_key(j): j for j in spec.values()}
+    execute(keyed, results, args.out, args.jobs, train=not args.report_only,
+            address=args.address, failures=failures)
+    missing = [k for k, j in spec.items() if job_key(j) not in results]
+    if missing:
+        print(f'{len(missing)} run(s) missing: no table yet')
+        return ''
+    named = {k: results[job_key(j)] for k, j in spec.items()}
+    md = (f'# Teacher precision: {args.config_family}, seeds {args.seeds}, '
+          f'{args.jobs} run(s) at a time\n\n' +
+          table(named, args.seeds, args.dtype) + '\n')
+    with open(osp.join(args.out, 'teacher_precision.md'), 'w') as f:
+        f.write(md)
+    print(md)
+    return md

@@ -1,0 +1,173 @@
+"""One training of a study and its evaluation: what a study's task runs
+(:func:`run_job`), in whatever process the engine (:mod:`.engine`) places it.
+
+:func:`run_one` trains a config with a seed (the schedule scaled to the
+given epochs), then evaluates clean / FGSM / PGD / ECE on the test set and
+returns the metrics with ``meta``: what produced them (config, overrides,
+seed, images, epochs, SGD steps, threads, device, precision, CPU, wall
+seconds, git commit of the code the process imported and of the tree when
+the run read its config).
+"""
+import copy
+import os.path as osp
+import time
+
+from .records import CODE_COMMIT, ROOT, git_commit
+
+__all__ = ['config_path', 'scale_schedule', 'train_only', 'cpu_label',
+           'run_job', 'run_one', 'evaluate']
+
+
+def config_path(cfg_name):
+    for folder in ('demo', 'multimix'):
+        p = osp.join(ROOT, 'configs', folder, cfg_name + '.py')
+        if osp.isfile(p):
+            return p
+    raise FileNotFoundError(f'no config {cfg_name}.py in configs/demo or '
+                            'configs/multimix')
+
+
+def scale_schedule(cfg, epochs) -> None:
+    """``epochs`` training epochs, the step schedule's milestones scaled to
+    the same fractions of training."""
+    cfg.train_cfg.max_epochs = epochs
+    ms = cfg.param_scheduler.get('milestones')
+    if ms is not None:
+        old = max(ms[-1], 1)
+        full = max(old * 4 // 3, 1)
+        cfg.param_scheduler.milestones = [
+            max(1, int(m * epochs / full)) for m in ms
+        ]
+
+
+def train_only(cfg, work_dir: str, name: str = 'repro') -> None:
+    """``cfg`` trains without validation, checkpoints or log output below
+    ERROR, in ``work_dir``, under a fresh experiment name."""
+    cfg.train_cfg.val_interval = 10**9
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1,
+                                        save_last=False)
+    cfg.work_dir = work_dir
+    cfg.log_level = 'ERROR'
+    cfg.experiment_name = f'{name}_{time.time_ns()}'
+
+
+def cpu_label() -> str:
+    """This machine's CPU as records state it: model name, ATen's
+    instruction set and whether bf16 is native (runs are timed against
+    others of the same label only)."""
+    import torch
+
+    from mmmultimix.models.utils import fast_bf16
+    name = 'unknown CPU'
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    name = line.split(':', 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return (f'{name}, {torch.backends.cpu.get_cpu_capability()}, native '
+            f'bf16 {fast_bf16(torch.device("cpu"))}')
+
+
+def run_job(job, work_dir):
+    """The record of one study job ``(cfg_name, cfg_options, seed, epochs,
+    robust_n, val)``, trained in ``work_dir`` (the engine's default task)."""
+    cfg_name, opts, seed, epochs, robust_n, val = job
+    return run_one(cfg_name, opts, seed, work_dir, epochs, robust_n, val)
+
+
+def run_one(cfg_name, opts, seed, work_dir, epochs=None, robust_n=None,
+            val=False):
+    """Train, then evaluate clean / FGSM / PGD / ECE on the test set;
+    returns the metrics and ``meta`` (what produced them). ``robust_n``:
+    FGSM / PGD on the first ``robust_n`` test images only (0: skipped;
+    None: all). ``val``: also the top-1 accuracy on the val split
+    (``val_acc``), for choosing settings."""
+    import torch
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    import mmmultimix  # noqa: F401
+    if torch.cuda.is_available():
+        # fp32 is fp32 on a GPU too: PyTorch lets cuDNN use TF32 by default
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+    t0 = time.time()
+    config_commit = git_commit()  # the configs this run reads
+    cfg = Config.fromfile(config_path(cfg_name))
+    cfg.merge_from_dict(copy.deepcopy(opts))
+    if epochs is not None:
+        scale_schedule(cfg, epochs)
+    val_loader = copy.deepcopy(cfg.get('val_dataloader'))
+    train_only(cfg, work_dir)
+    cfg.randomness = dict(seed=seed, deterministic=False)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    train_s = time.time() - t0
+    model = runner.model
+    model = getattr(model, 'module', model).eval()
+    out = evaluate(model, runner, cfg.test_dataloader, robust_n)
+    if val:
+        out['val_acc'] = evaluate(model, runner, val_loader, 0)['acc']
+    dev = next(model.parameters()).device
+    out['meta'] = dict(
+        config=cfg_name, cfg_options=opts, seed=seed,
+        train_images=len(runner.train_dataloader.dataset),
+        epochs=runner.max_epochs, steps=runner.iter,
+        threads=torch.get_num_threads(),
+        device=(torch.cuda.get_device_name(dev) if dev.type == 'cuda'
+                else 'cpu'),
+        precision=(getattr(model, 'resolved_precision', None)
+                   and model.resolved_precision(dev)) or 'fp32',
+        robust_n=robust_n, cpu=cpu_label(),
+        wall_s=round(time.time() - t0, 1),
+        train_s=round(train_s, 1), commit=CODE_COMMIT,
+        config_commit=config_commit,
+        torch=torch.__version__)
+    return out
+
+
+def evaluate(model, runner, loader_cfg, robust_n=None) -> dict:
+    """Top-1 (``acc``, ``clean`` error), ECE and FGSM / PGD error (first
+    ``robust_n`` images; 0: none, None: all) of ``model`` on a loader
+    config, in %."""
+    import torch
+
+    from mmmultimix.evaluation import fgsm, pgd
+    from mmmultimix.evaluation.functional import expected_calibration_error
+    pre = model.data_preprocessor
+    errs = dict(clean=[], fgsm=[], pgd=[])
+    probs, labels = [], []
+    seen = 0
+    for batch in runner.build_dataloader(loader_cfg):
+        data = pre(batch, False)
+        x = data['inputs']
+        y = torch.cat([s.gt_label for s in data['data_samples']]).to(x.device)
+        x01 = ((x * pre.std + pre.mean) / 255).clamp(0, 1)
+
+        def f(v):
+            return model((v * 255 - pre.mean) / pre.std, mode='tensor')
+
+        with torch.no_grad():
+            logits = f(x01)
+        probs.append(torch.softmax(logits.float(), 1))
+        labels.append(y)
+        errs['clean'].append((logits.argmax(1) != y).float())
+        k = len(y) if robust_n is None else max(0, min(len(y),
+                                                      robust_n - seen))
+        seen += len(y)
+        if k == 0:
+            continue
+        xk, yk = x01[:k], y[:k]
+        for name, adv in (('fgsm', fgsm(f, xk, yk, 8 / 255)),
+                          ('pgd', pgd(f, xk, yk, 4 / 255, 2 / 255, 10))):
+            with torch.no_grad():
+                errs[name].append((f(adv).argmax(1) != yk).float())
+    out = {k: 100.0 * float(torch.cat(v).mean()) for k, v in errs.items()
+           if v}
+    out['acc'] = 100.0 - out['clean']
+    out['ece'] = expected_calibration_error(torch.cat(probs), torch.cat(labels))
+    return out
