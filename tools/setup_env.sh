@@ -10,7 +10,8 @@
 #
 # Both create ./.venv with the pinned stack: torch 2.14.1, torchvision 0.29.1,
 # mmengine 0.10.7, mmcv(-lite) 2.1.0, mmpretrain 1.2.0, mmdet 3.3.0, and
-# Ray 2.60.0 (the studies' and the demo's engine). The full
+# Ray 2.60.0 (the studies' and the demo's engine) and Sphinx 9.0.4 with
+# MyST and furo (the docs, built by the test suite). The full
 # flavour serves everything the light one does, so `light` after `full` keeps
 # the compiled ops. Stamp files in .venv say what is installed; a switch
 # removes the mmcv stamp before it touches mmcv, so an interrupted switch is
@@ -29,7 +30,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${ROOT}/.venv"
 CACHE="${MMMULTIMIX_CACHE:-${HOME}/.cache/mmmultimix}"
 PYTHON="${PYTHON:-python3}"
-BASE_CONTENT="torch==2.14.1 torchvision==0.29.1 mmengine==0.10.7 mmpretrain==1.2.0 mmdet==3.3.0 opencv-contrib gco scipy setuptools<80.9 ray==2.60.0 v7"
+BASE_CONTENT="torch==2.14.1 torchvision==0.29.1 mmengine==0.10.7 mmpretrain==1.2.0 mmdet==3.3.0 opencv-contrib gco scipy setuptools<80.9 ray==2.60.0 sphinx==9.0.4 myst-parser==5.2.0 furo==2025.12.19 v8"
 
 log() { echo "[setup_env] $*" >&2; }
 
@@ -103,7 +104,8 @@ if [[ ! -f "${BASE_STAMP}" || "$(cat "${BASE_STAMP}")" != "${BASE_CONTENT}" ]]; 
     'setuptools>=77,<80.9' wheel ninja 'numpy<2.3' mmengine==0.10.7 \
     addict packaging Pillow pyyaml yapf 'opencv-contrib-python-headless<5' \
     mmpretrain==1.2.0 mmdet==3.3.0 scipy scikit-learn pytest pytest-xdist \
-    matplotlib pycocotools umap-learn gco-wrapper ray==2.60.0
+    matplotlib pycocotools umap-learn gco-wrapper ray==2.60.0 \
+    sphinx==9.0.4 myst-parser==5.2.0 furo==2025.12.19
   # mmcv(-lite) asks for opencv-python; the contrib build (SaliencyMix's
   # fine-grained saliency) provides the same cv2 module: only one may stay
   "${PIP[@]}" uninstall -q -y opencv-python opencv-python-headless opencv-contrib-python >/dev/null 2>&1 || true

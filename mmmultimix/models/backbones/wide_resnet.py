@@ -15,7 +15,7 @@ class WideResNet(StagedBackbone):
     """WRN-depth-widen (pre-activation, CIFAR stem), the paper's "W16-8".
 
     Three stages of ``(depth - 4) / 6`` blocks with ``16·k``, ``32·k``,
-    ``64·k`` channels; 32×32 inputs give a ``64k``×8×8 embedding map.
+    ``64·k`` channels; 32×32 inputs give a ``64k`` × 8 × 8 embedding map.
     Layers for interpolation: 0 input, 1–3 after each stage. Two layouts,
     both ending in BN + ReLU:
 
