@@ -34,7 +34,7 @@ VARIANTS = {
 DISTIL = ('distil', 'dense_distil')
 # the official loss of a variant, where it is not the soft cross-entropy
 LOSSES = {'puzzlemix': dict(type='SoftmaxBCELoss')}
-# what each variant should cost, as a ratio to no mixup (the README's
+# what each variant should cost, as a ratio to no mixup (docs/performance.md's
 # bounds): one more forward and backward for PuzzleMix's saliency
 BOUNDS = {'alignmixup': 0.95, 'zeta_mixup': 0.98, 'saliencymix': 0.98,
           'puzzlemix': 0.5}

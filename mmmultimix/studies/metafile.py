@@ -10,8 +10,8 @@ every config and states only measured numbers:
   (``docs/reproduction/runs.json``, the paper study's Table 1 rows, 5
   seeds) and the Fashion-MNIST ones (``docs/fashion_long/runs.json``, 8,000
   SGD steps on 1,000 images, fp32), each with the cache and the seeds it
-  averages. The paper's own numbers stay in the paper (and the README's
-  tables): a metafile result here is always one this code produced.
+  averages. The paper's own numbers stay in the paper (and beside ours
+  on the guide's pages): a metafile result here is always one this code produced.
 
 ``tools/analysis/make_metafile.py`` writes it and ``configs/multimix/
 README.md`` (:func:`readme`); a test checks that the committed files are
@@ -231,8 +231,8 @@ python tools/test.py configs/multimix/r18_cifar100_multimix.py CKPT        # acc
 ```
 
 In your own mmpretrain config: `custom_imports=dict(imports=['mmmultimix'])`
-and a `model=` block naming `MultiMixClassifier` and a mixer (see the
-top-level README).
+and a `model=` block naming `MultiMixClassifier` and a mixer (the
+top-level README has the snippet, `docs/config_reference.md` every option).
 
 ## Configs and results
 
@@ -240,7 +240,7 @@ Every config of this folder, `configs/demo` (CPU-sized stand-ins) and
 `configs/detection`, with the paper table it reproduces and, where this
 project measured it, the test top-1 (mean over the seeds) and the cache it
 comes from. No number here is the paper's: the paper's are in its tables
-(and in the top-level README beside ours). Generated with
+(and beside ours on the pages of `docs/`). Generated with
 `python tools/analysis/make_metafile.py` together with `metafile.yml`
 (OpenMMLab's model-index format; `model-index.yml` imports it).
 

@@ -21,7 +21,7 @@ allocator unmaps every freed buffer above 128 kB (``MEMORY_TUNING``), so
 that its peak RSS follows the live tensors.
 
 The library lives in ``mmmultimix.benchmark``; ``python -m
-mmmultimix.benchmark`` is the same command. Example (the README numbers)::
+mmmultimix.benchmark`` is the same command. Example (docs/performance.md's numbers)::
 
     python tools/analysis/benchmark_speed.py \\
         configs/multimix/r18_cifar100_baseline.py --batch-size 128 \\
