@@ -255,8 +255,11 @@ def execute(jobs: dict, results: dict, out: str, n_jobs: int = 1,
     stop = osp.join(out, 'STOP')
     threads = default_threads(n_jobs)
     cost = cost or (lambda job: 1.0)
+    slots = n_jobs
+    if address or os.environ.get('RAY_ADDRESS'):  # the cluster's slots
+        slots = _slots(connect(address), threads, gpus)
     progress = Progress({k: float(cost(j)) for k, j in todo.items()},
-                        n_jobs)
+                        slots)
     tasks = {k: (j, osp.join(out, 'trainings', k)) for k, j in todo.items()}
     left = set(todo)
     failures = [] if failures is None else failures
