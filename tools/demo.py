@@ -6,8 +6,9 @@ leaves its work dir (logs, checkpoints) under ``--work-dir``::
     python tools/demo.py                       # all demo configs, 3 seeds
     python tools/demo.py --seeds 0 1 2 3 4 --methods baseline multimix
 
-Runs go ``--jobs`` at a time (default: one per core), each process with
-``cores // jobs`` torch threads: these models are too small for two threads
+Runs are Ray tasks of the studies' engine (a local instance), ``--jobs`` at
+a time (default: one per core), each with ``cores // jobs`` torch threads
+(at most ``OMP_NUM_THREADS``): these models are too small for two threads
 to help one run, so two runs side by side take half the time. Results
 depend on the thread count (reduction order), not on the number of jobs.
 """
