@@ -133,11 +133,16 @@ def _task(fn, args, threads, cwd, ignore):
         return fn(*args)
 
 
-def _slots(ray, threads: int, gpus: float) -> int:
+def _slots(ray, n_jobs: int, threads: int, gpus: float,
+           address: str = None) -> int:
+    """Runs in flight at once: as many as the instance's CPUs (and GPU
+    fractions) hold; on this machine's own instance at most ``n_jobs``."""
     res = ray.cluster_resources()
     n = int(res.get('CPU', 1) // threads)
     if gpus:
         n = min(n, int(res.get('GPU', 0) / gpus + 1e-9))
+    if not (address or os.environ.get('RAY_ADDRESS')):
+        n = min(n, n_jobs)
     return max(1, n)
 
 
@@ -159,8 +164,7 @@ def run_tasks(fn, tasks: dict, n_jobs: int = 1, address: str = None,
     remote = ray.remote(_task).options(
         num_cpus=threads, num_gpus=gpus or 0, max_retries=retries,
         retry_exceptions=False)
-    slots = _slots(ray, threads, gpus) if address or os.environ.get(
-        'RAY_ADDRESS') else min(n_jobs, _slots(ray, threads, gpus))
+    slots = _slots(ray, n_jobs, threads, gpus, address)
     queue, pending = list(tasks), {}
     cwd = os.getcwd()
     while queue or pending:
@@ -196,7 +200,7 @@ class Progress:
     def eta(self, left_keys) -> float:
         left = sum(self.costs[k] for k in left_keys)
         scale = self.real_done / self.est_done if self.est_done else None
-        if scale is None:  # nothing finished yet: elapsed per started cost
+        if scale is None:  # nothing finished yet: no measured time
             return math.nan
         return left * scale / self.slots
 
@@ -255,9 +259,8 @@ def execute(jobs: dict, results: dict, out: str, n_jobs: int = 1,
     stop = osp.join(out, 'STOP')
     threads = default_threads(n_jobs)
     cost = cost or (lambda job: 1.0)
-    slots = n_jobs
-    if address or os.environ.get('RAY_ADDRESS'):  # the cluster's slots
-        slots = _slots(connect(address), threads, gpus)
+    slots = _slots(connect(address), n_jobs, threads, gpus, address) if \
+        address or os.environ.get('RAY_ADDRESS') else n_jobs
     progress = Progress({k: float(cost(j)) for k, j in todo.items()},
                         slots)
     tasks = {k: (j, osp.join(out, 'trainings', k)) for k, j in todo.items()}
