@@ -271,7 +271,7 @@ def readme(data: dict) -> str:
         res = m.get('Results')
         measured = '—' if not res else (
             f"{res[0]['Metrics']['Top 1 Accuracy']:.2f} ({res[0]['Seeds']} "
-            f"seeds, {res[0]['Epochs']} epochs; "
+            f"seed{'s' * (res[0]['Seeds'] != 1)}, {res[0]['Epochs']} epochs; "
             f"`{res[0]['Source'].split(' ')[0]}`)")
         rows.append(
             f"| [{m['Name']}](../../{m['Config']}) | {m['In Collection']} | "
