@@ -44,10 +44,11 @@ DEFAULT_RETRIES = 2
 
 class Failure:
     """A run that raised (or whose worker died more than ``retries``
-    times): its key, job and the error, as one line."""
+    times): its key, the arguments of its call and the error, as one
+    line."""
 
-    def __init__(self, key, job, error: BaseException):
-        self.key, self.job = key, job
+    def __init__(self, key, args: tuple, error: BaseException):
+        self.key, self.args = key, tuple(args)
         cause = getattr(error, 'cause', None) or error
         self.error = f'{type(cause).__name__}: {cause}'.strip().splitlines()
         self.error = self.error[-1] if self.error else type(cause).__name__
@@ -78,10 +79,10 @@ def check_address(address: str) -> None:
             'alone') from None
 
 
-def connect(address: str = None, cpus: int = None, gpus: float = None):
+def connect(address: str = None, cpus: int = None):
     """The ``ray`` module, initialised: joins ``address`` (default
     ``RAY_ADDRESS``) when given, else starts a local instance with ``cpus``
-    CPUs (default: this machine's cores)."""
+    CPUs (default: this machine's cores; Ray finds its GPUs itself)."""
     os.environ.setdefault('RAY_USAGE_STATS_ENABLED', '0')
     # Ray nices its workers (15) to protect its own daemons: a study's run
     # is the work itself, and a niced one starves beside any other process
@@ -96,7 +97,7 @@ def connect(address: str = None, cpus: int = None, gpus: float = None):
         check_address(address)
         ray.init(address=address, **quiet)
     else:
-        ray.init(address='local', num_cpus=cpus or _cores(), num_gpus=gpus,
+        ray.init(address='local', num_cpus=cpus or _cores(),
                  include_dashboard=False, object_store_memory=128 * 2**20,
                  **quiet)
     return ray
@@ -160,7 +161,7 @@ def run_tasks(fn, tasks: dict, n_jobs: int = 1, address: str = None,
         return
     threads = threads or default_threads(n_jobs)
     ray = connect(address, cpus=None if address else max(
-        _cores(), n_jobs * threads), gpus=None)
+        _cores(), n_jobs * threads))
     remote = ray.remote(_task).options(
         num_cpus=threads, num_gpus=gpus or 0, max_retries=retries,
         retry_exceptions=False)
@@ -294,6 +295,6 @@ def execute(jobs: dict, results: dict, out: str, n_jobs: int = 1,
         print(f'{len(failures) - n_failed} run(s) failed (not cached; the next '
               'invocation retries them):', file=sys.stderr)
         for f in failures[n_failed:]:
-            print(f'  {_describe(f.job[0])} [{f.key}]: {f.error}',
+            print(f'  {_describe(f.args[0])} [{f.key}]: {f.error}',
                   file=sys.stderr)
     return results

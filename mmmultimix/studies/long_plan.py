@@ -96,7 +96,10 @@ NAMES = dict(baseline='no mixup', input_mixup='input mixup',
 # fallback ms per SGD step (one thread, this 2-core host) for the plan's
 # estimate when the cache holds no run of the row yet; measured runs replace
 # them
-DEFAULT_MS = dict(default=230.0, distil=400.0)
+# ms per step before a row has a cached run; PuzzleMix's graph cuts in the
+# training process: ~1,000 ms per fp32 step (AMD EPYC, one thread, two
+# PuzzleMix runs side by side, step 5,400 of 8,000 in their logs)
+DEFAULT_MS = dict(default=230.0, distil=400.0, puzzlemix=1000.0)
 
 
 def _distils(row: str) -> bool:
@@ -260,8 +263,8 @@ def estimate_min(row, epochs, measured: dict, st=SETTINGS,
     cell = cell_of(group)
     ms = measured.get(_speed_key(f'{FAMILY}_{row}', cell['base']))
     if ms is None:
-        ms = measured.get(f'{FAMILY}_{row}', DEFAULT_MS[
-            'distil' if _distils(row) else 'default'])
+        ms = measured.get(f'{FAMILY}_{row}', DEFAULT_MS.get(row, DEFAULT_MS[
+            'distil' if _distils(row) else 'default']))
         ms *= cell['base'] / BASE_CHANNELS
     return ms * steps(epochs, st, st['npc'] * cell['npc_x']) / 60000.0
 
