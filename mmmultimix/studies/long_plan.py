@@ -95,10 +95,8 @@ NAMES = dict(baseline='no mixup', input_mixup='input mixup',
              puzzlemix='PuzzleMix', saliencymix='SaliencyMix')
 # fallback ms per SGD step (one thread, this 2-core host) for the plan's
 # estimate when the cache holds no run of the row yet; measured runs replace
-# them
-# ms per step before a row has a cached run; PuzzleMix's graph cuts in the
-# training process: ~1,000 ms per fp32 step (AMD EPYC, one thread, two
-# PuzzleMix runs side by side, step 5,400 of 8,000 in their logs)
+# them. PuzzleMix's graph cuts in the training process: ~1,000 ms per fp32
+# step (AMD EPYC, two PuzzleMix runs side by side, step 5,400 of 8,000)
 DEFAULT_MS = dict(default=230.0, distil=400.0, puzzlemix=1000.0)
 
 
