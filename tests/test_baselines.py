@@ -396,6 +396,30 @@ def test_puzzlemix_equals_official(block_num, t_size, transport):
     assert vals <= {0.0, 0.5, 1.0}
 
 
+@pytest.mark.parametrize('block_num', [2, 4, 7, 14])
+@pytest.mark.parametrize('eps', [0.8, 0.01, 0.0])
+def test_mask_transport_equals_the_official_loop_on_ties(block_num, eps):
+    """The index-form transport gives the official loop's plans exactly,
+    also where the fights tie: all-0 and all-1 masks (costs of exactly 0 on
+    the diagonal), zero saliency and saliency on a few levels."""
+    g = torch.Generator().manual_seed(block_num)
+    b, side = 12, 2 * block_num
+    mask = torch.randint(0, 3, (b, 1, block_num, block_num),
+                         generator=g) / 2.
+    mask[:3], mask[3:5] = 0., 1.
+    sal = torch.rand(b, side, side, generator=g)
+    sal[5:7] = torch.randint(0, 4, (2, side, side), generator=g).float()
+    sal[7:9, :block_num] = 0.
+    pool = F.avg_pool2d(sal, 2)
+    pool = pool / pool.reshape(b, -1).sum(1).clamp(min=1e-12)[:, None, None]
+    pool[9] = 0.
+    for m in (mask, 1 - mask):
+        ours = Fm.mask_transport(m, pool, eps=eps)
+        ref = official_mask_transport(m, pool, eps=eps)
+        assert torch.equal(ours, ref)
+        assert ((ours == 0) | (ours == 1)).all()
+
+
 def test_puzzlemix_worker_pool_gives_the_same_masks():
     pytest.importorskip('gco')
     from concurrent.futures import ProcessPoolExecutor
