@@ -134,17 +134,28 @@ def _task(fn, args, threads, cwd, ignore):
         return fn(*args)
 
 
-def _slots(ray, n_jobs: int, threads: int, gpus: float,
-           address: str = None) -> int:
-    """Runs in flight at once: as many as the instance's CPUs (and GPU
+def _instance(n_jobs: int, threads: int, address: str = None):
+    """The ``ray`` module connected for ``n_jobs`` runs of ``threads``
+    threads: the cluster at ``address`` (default ``RAY_ADDRESS``), else this
+    machine's own instance with ``n_jobs * threads`` CPUs (at least its
+    cores)."""
+    address = address or os.environ.get('RAY_ADDRESS') or None
+    return connect(address, cpus=None if address else max(
+        _cores(), n_jobs * threads)), address
+
+
+def _slots(n_jobs: int, threads: int, gpus: float, address: str = None):
+    """``(ray, slots)``: the connected module (:func:`_instance`) and the
+    runs in flight at once: as many as the instance's CPUs (and GPU
     fractions) hold; on this machine's own instance at most ``n_jobs``."""
+    ray, address = _instance(n_jobs, threads, address)
     res = ray.cluster_resources()
     n = int(res.get('CPU', 1) // threads)
     if gpus:
         n = min(n, int(res.get('GPU', 0) / gpus + 1e-9))
-    if not (address or os.environ.get('RAY_ADDRESS')):
+    if not address:
         n = min(n, n_jobs)
-    return max(1, n)
+    return ray, max(1, n)
 
 
 def run_tasks(fn, tasks: dict, n_jobs: int = 1, address: str = None,
@@ -160,12 +171,10 @@ def run_tasks(fn, tasks: dict, n_jobs: int = 1, address: str = None,
     if not tasks:
         return
     threads = threads or default_threads(n_jobs)
-    ray = connect(address, cpus=None if address else max(
-        _cores(), n_jobs * threads))
+    ray, slots = _slots(n_jobs, threads, gpus, address)
     remote = ray.remote(_task).options(
         num_cpus=threads, num_gpus=gpus or 0, max_retries=retries,
         retry_exceptions=False)
-    slots = _slots(ray, n_jobs, threads, gpus, address)
     queue, pending = list(tasks), {}
     cwd = os.getcwd()
     while queue or pending:
@@ -260,8 +269,7 @@ def execute(jobs: dict, results: dict, out: str, n_jobs: int = 1,
     stop = osp.join(out, 'STOP')
     threads = default_threads(n_jobs)
     cost = cost or (lambda job: 1.0)
-    slots = _slots(connect(address), n_jobs, threads, gpus, address) if \
-        address or os.environ.get('RAY_ADDRESS') else n_jobs
+    slots = _slots(n_jobs, threads, gpus, address)[1]
     progress = Progress({k: float(cost(j)) for k, j in todo.items()},
                         slots)
     tasks = {k: (j, osp.join(out, 'trainings', k)) for k, j in todo.items()}
