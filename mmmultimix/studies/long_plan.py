@@ -96,9 +96,10 @@ NAMES = dict(baseline='no mixup', input_mixup='input mixup',
 # fallback ms per SGD step (one thread, this 2-core host) for the plan's
 # estimate when the cache holds no run of the row yet; measured runs replace
 # them. PuzzleMix (its saliency pass, graph cuts and transports in the
-# training process): ~420 ms per fp32 step (AMD EPYC, two PuzzleMix runs
-# side by side, since the transport's index form; ~1,000 ms before)
-DEFAULT_MS = dict(default=230.0, distil=400.0, puzzlemix=420.0)
+# training process): ~390 ms per fp32 step (AMD EPYC, its three runs'
+# train time over their steps, since the transport's index form; ~1,000 ms
+# before)
+DEFAULT_MS = dict(default=230.0, distil=400.0, puzzlemix=390.0)
 
 
 def _distils(row: str) -> bool:
