@@ -222,7 +222,7 @@ def mask_transport(mask: Tensor, grad_pool: Tensor,
         # column, the first row that picked another one
         other = best != best[:, :1]
         first_other = torch.where(other.any(-1), other.long().argmax(-1),
-                                  torch.full((b, ), n, device=dev))
+                                  none[:, 0])
         unpicked = torch.zeros_like(best).scatter_(-1, best[:, :1],
                                                    first_other[:, None])
         col_best = torch.where((target == 0) & (count < n),

@@ -134,21 +134,16 @@ def _task(fn, args, threads, cwd, ignore):
         return fn(*args)
 
 
-def _instance(n_jobs: int, threads: int, address: str = None):
-    """The ``ray`` module connected for ``n_jobs`` runs of ``threads``
-    threads: the cluster at ``address`` (default ``RAY_ADDRESS``), else this
-    machine's own instance with ``n_jobs * threads`` CPUs (at least its
-    cores)."""
-    address = address or os.environ.get('RAY_ADDRESS') or None
-    return connect(address, cpus=None if address else max(
-        _cores(), n_jobs * threads)), address
-
-
 def _slots(n_jobs: int, threads: int, gpus: float, address: str = None):
-    """``(ray, slots)``: the connected module (:func:`_instance`) and the
-    runs in flight at once: as many as the instance's CPUs (and GPU
-    fractions) hold; on this machine's own instance at most ``n_jobs``."""
-    ray, address = _instance(n_jobs, threads, address)
+    """``(ray, slots)``: the ``ray`` module connected for ``n_jobs`` runs of
+    ``threads`` threads (the cluster at ``address``, default
+    ``RAY_ADDRESS``, else this machine's own instance with ``n_jobs *
+    threads`` CPUs, at least its cores) and the runs in flight at once: as
+    many as the instance's CPUs (and GPU fractions) hold; on this machine's
+    own instance at most ``n_jobs``."""
+    address = address or os.environ.get('RAY_ADDRESS') or None
+    ray = connect(address, cpus=None if address else max(
+        _cores(), n_jobs * threads))
     res = ray.cluster_resources()
     n = int(res.get('CPU', 1) // threads)
     if gpus:
