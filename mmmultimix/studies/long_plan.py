@@ -26,6 +26,11 @@ The plan (``--plan`` prints it with estimated core-minutes):
   5,000 images, 500 per class as CIFAR-100) and ``width_data`` (both;
   ``SETTINGS['width_data_seeds']`` seeds), each beside its reference
   ``ref`` (1/8 width, 1,000 images: the sweep's runs at that length).
+* ``data_epochs`` (issue 43, ``--part data_epochs``; ``all`` includes it):
+  the ``data`` cell (1/8 width, 5,000 images) at ``SETTINGS['data_epochs']``
+  epochs (16,000 and 40,000 SGD steps), paired by seed, all seeds of the
+  shorter length first: the data axis read at matched epochs (the axes
+  part compares at matched SGD steps, 200 epochs on 5,000 images).
 * ``precision`` (issue 32, ``--part precision``; ``all`` includes it):
   input mixup, MultiMix and + dense + distil at ``SETTINGS['precision_steps']``
   SGD steps, 5 seeds, each in fp32 (group ``fp32``) and bf16 (group
@@ -66,11 +71,14 @@ SETTINGS = dict(
     # the axes part's cells (new, issue 33): bf16 where it is native, once
     # the precision part showed no difference (issue 32)
     axes_precision='auto',
-    precision_steps=2000)  # SGD steps of the precision part
+    precision_steps=2000,  # SGD steps of the precision part
+    # the data cell at matched epochs (issue 43): 400 and 1,000 epochs on
+    # 5,000 images (16,000 and 40,000 SGD steps)
+    data_epochs=(400, 1000))
 SMOKE = dict(npc=2, sweep=(1, 2), long=2, longest=3, seeds=(0, 1),
              best_seeds=1, robust_n=8, distil_momentum=0.001, axes_steps=6,
              width_data_seeds=1, precision='fp32', axes_precision='auto',
-             precision_steps=4)
+             precision_steps=4, data_epochs=(2, ))
 PRECISION_ROWS = ('input_mixup', 'multimix', 'dense_distil')
 PRECISION_GROUPS = ('fp32', 'bf16')
 # the axes' cells (issue 33): backbone base channels (the embedding is 8 x
@@ -79,6 +87,8 @@ PRECISION_GROUPS = ('fp32', 'bf16')
 BASE_CHANNELS = 8
 CELLS = dict(ref=dict(base=8, npc_x=1), width=dict(base=16, npc_x=1),
              data=dict(base=8, npc_x=5), width_data=dict(base=16, npc_x=5))
+# plan groups that train an axes cell at other lengths: group -> cell
+CELL_OF_GROUP = dict(data_epochs='data')
 STEPS_PER_EPOCH = 8  # ceil(1000 / 128)
 SWEEP_ROWS = ('input_mixup', 'multimix')
 AXES_ROWS = SWEEP_ROWS
@@ -109,7 +119,7 @@ def _distils(row: str) -> bool:
 def cell_of(group: str) -> dict:
     """``{'base', 'npc_x'}`` of a plan group (the axes' cells; every other
     group trains the reference cell: base 8, ``npc`` images per class)."""
-    return CELLS.get(group, CELLS['ref'])
+    return CELLS.get(CELL_OF_GROUP.get(group, group), CELLS['ref'])
 
 
 def precision_of(group, st=SETTINGS) -> str:
@@ -119,7 +129,8 @@ def precision_of(group, st=SETTINGS) -> str:
     it natively)."""
     if group in PRECISION_GROUPS:
         return group
-    name = st.get('axes_precision' if group in CELLS else 'precision',
+    axes = group in CELLS or group in CELL_OF_GROUP
+    name = st.get('axes_precision' if axes else 'precision',
                   'fp32')
     if name != 'auto':
         return name
@@ -174,6 +185,8 @@ def plan(st=SETTINGS, part='required'):
         return axes_plan(st)
     if part == 'precision':
         return precision_plan(st)
+    if part == 'data_epochs':
+        return data_epochs_plan(st)
     if part == 'all':
         for s in st['seeds']:
             if s not in st['seeds'][:st['best_seeds']]:
@@ -182,10 +195,10 @@ def plan(st=SETTINGS, part='required'):
                                       if _config_exists(r))
             out += [('more', r, s, st['long']) for r in rows]
             out += [('more', r, s, st['longest']) for r in SWEEP_ROWS]
-        out += axes_plan(st) + precision_plan(st)
+        out += axes_plan(st) + precision_plan(st) + data_epochs_plan(st)
     elif part != 'required':
-        raise ValueError("part must be 'required', 'axes', 'precision' or "
-                         f"'all', got {part!r}")
+        raise ValueError("part must be 'required', 'axes', 'precision', "
+                         f"'data_epochs' or 'all', got {part!r}")
     return out
 
 
@@ -195,6 +208,13 @@ def precision_plan(st=SETTINGS):
     epochs = max(1, st['precision_steps'] // steps(1, st))
     return [(g, r, s, epochs) for s in st['seeds'] for r in PRECISION_ROWS
             for g in PRECISION_GROUPS]
+
+
+def data_epochs_plan(st=SETTINGS):
+    """The data cell at ``st['data_epochs']`` epochs: per length (shorter
+    first), seed by seed, both rows."""
+    return [('data_epochs', r, s, e) for e in sorted(st['data_epochs'])
+            for s in st['seeds'] for r in AXES_ROWS]
 
 
 def axes_plan(st=SETTINGS):

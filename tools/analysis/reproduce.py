@@ -35,11 +35,13 @@ def parse_args(argv=None):
     p.add_argument('--merge', nargs='+', metavar='RUNS_JSON',
                    help='--study long: first add the records of other '
                    'caches (a device run\'s runs.json) to --out\'s')
-    p.add_argument('--part', choices=('required', 'axes', 'precision', 'all'),
+    p.add_argument('--part', choices=('required', 'axes', 'precision',
+                                      'data_epochs', 'all'),
                    default='required',
                    help="--study long: 'required' (the sweep and the best "
                    "rows' first seeds), 'axes' (width and data cells beside "
-                   "their reference), 'precision' (fp32 vs bf16, paired) or "
+                   "their reference), 'precision' (fp32 vs bf16, paired), "
+                   "'data_epochs' (the data cell at 400 and 1,000 epochs) or "
                    "'all' (every planned run)")
     p.add_argument('--jobs', type=int, default=1,
                    help='runs at a time on this machine (cores / jobs '
