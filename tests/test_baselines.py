@@ -617,8 +617,8 @@ def _model(mixer, distill=None, neck=True, loss=None):
         data_preprocessor=dict(mean=[120.] * 3, std=[60.] * 3,
                                num_classes=5),
         mixer=mixer, distill=distill, dense_loss=not neck)
-    if loss is not None:
-        cfg['loss'] = loss
+    if loss is not None:  # the head's loss is the training loss
+        cfg['head']['loss'] = loss
     model = MODELS.build(cfg)
     model.init_weights()
     return model.train()
@@ -786,13 +786,13 @@ def test_puzzlemix_imagenet_loss_equals_official(config):
     root = osp.dirname(osp.dirname(osp.abspath(__file__)))
     cfg = Config.fromfile(osp.join(root, 'configs', 'multimix',
                                    config + '.py'))
-    assert cfg.model.loss.type != 'SoftmaxBCELoss'
+    assert cfg.model.head.loss.type != 'SoftmaxBCELoss'
     assert cfg.model.mixer.clean_loss == 'imagenet'
     clean_lam = cfg.model.mixer.clean_lam
     assert clean_lam == (1.0 if config.endswith('fast') else 0.0)
     mixer = dict(cfg.model.mixer, block_nums=(4, ), workers=0,
                  t_size=-1)  # 32-pixel images here
-    model = _model(mixer, loss=dict(cfg.model.loss))
+    model = _model(mixer, loss=dict(cfg.model.head.loss))
     torch.manual_seed(0)
     x = torch.randn(8, 3, 32, 32)
     samples = _samples(8)

@@ -78,7 +78,7 @@ def test_config_trains_two_iters(path, fake_roots, no_cifar_md5, tmp_path):
             # CIFAR / TinyImageNet code: BCE of the softmax; ImageNet code:
             # the mixed pair's CE and the clean loss clean_lam * CE
             imagenet = name.startswith('r50_imagenet')
-            assert cfg.model.loss.type == (
+            assert cfg.model.head.loss.type == (
                 'WeightedSoftCrossEntropyLoss' if imagenet else
                 'SoftmaxBCELoss')
             assert cfg.model.mixer.get('clean_loss', 'cifar') == (

@@ -16,14 +16,17 @@ def _samples(labels):
 
 
 def _model(attention='gap', norm='l1relu', dense_size=None, n=40,
-           attention_grad=False, **kw):
+           attention_grad=False, loss=None, **kw):
     torch.manual_seed(0)
+    head = dict(type='DenseLinearClsHead', num_classes=5, in_channels=64,
+                dense_size=dense_size)
+    if loss is not None:  # the head's loss is the training loss
+        head['loss'] = loss
     return MODELS.build(
         dict(type='MultiMixClassifier',
              backbone=dict(type='PreActResNet', depth=18, base_channels=8),
              neck=None,
-             head=dict(type='DenseLinearClsHead', num_classes=5,
-                       in_channels=64, dense_size=dense_size),
+             head=head,
              mixer=dict(type='MultiMix', n=n, prob=1.0, dense=True,
                         attention=attention, attention_norm=norm,
                         attention_grad=attention_grad),
@@ -134,8 +137,8 @@ def test_zero_attention_gives_finite_loss_and_grads():
     lam = Fm.sample_dense_lambda(4, 3, 10)
     mhat, s = Fm.dense_mix_weights(attn, lam)
     logits = Fm.dense_interpolate(model.head.dense_logits(feats), mhat)
-    loss = model.mix_loss(logits, Fm.dense_mix_targets(torch.eye(5)[:3], mhat),
-                          s)
+    loss = model.target_loss(logits,
+                             Fm.dense_mix_targets(torch.eye(5)[:3], mhat), s)
     loss.backward()
     assert torch.isfinite(loss) and torch.isfinite(feats.grad).all()
     assert torch.equal(s[:, 0], torch.zeros(10))
@@ -213,9 +216,7 @@ def test_fused_dense_path_matches_unfused_path(distill, attention_grad):
     fused = _model('gap', 'l1relu', dense_size=2, n=30,
                    attention_grad=attention_grad,
                    loss=dict(type='WeightedSoftCrossEntropyLoss',
-                             loss_weight=2.0),
-                   dense_mix_loss=dict(type='DenseMultiMixLoss',
-                                       loss_weight=2.0), **kw).double()
+                             loss_weight=2.0), **kw).double()
     fused.init_weights()
     if distill:  # a teacher that differs from the student
         with torch.no_grad():
@@ -251,8 +252,8 @@ def test_fused_dense_path_matches_unfused_path(distill, attention_grad):
     for a, b in zip(gf, gu):
         torch.testing.assert_close(a, b, rtol=1e-5,
                                    atol=1e-6 * float(b.abs().max()))
-    # loss_weight applies to the fused path
-    fused.dense_mix_loss.loss_weight = 1.0
+    # the head's loss_weight applies to the fused path's class term
+    fused.head.loss_module.loss_weight = 1.0
     fused.mixer.generator = torch.Generator().manual_seed(3)
     half = fused.loss(x, copy.deepcopy(samples))
     key = 'loss_cls' if distill else 'loss'

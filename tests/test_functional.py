@@ -480,3 +480,29 @@ def test_gradient_flow_through_multimix_loss():
     gR, = torch.autograd.grad(ref, Z2)
     torch.testing.assert_close(gZ.double(), gR, rtol=1e-5, atol=1e-7)
     assert gZ.abs().sum() > 0
+
+
+def test_dense_loss_is_finite_for_a_saturated_attention():
+    """A softmax attention that saturates leaves ~1e-41 at a position for
+    every example: 1 / (1ᵀM) overflowed to NaN before. Eqs. 12-15 do not
+    change when a position's attention is scaled, so the loss and its
+    gradients equal those of the attention scaled to 1 there."""
+    torch.manual_seed(0)
+    m, c, r, n = 4, 3, 2, 50
+    L = torch.randn(m, c, r, dtype=torch.float32)
+    Y = torch.eye(c)[torch.tensor([0, 1, 2, 0])]
+    lam = Fm.sample_dense_lambda(r, m, n)
+    a = torch.tensor([[0.5, 2e-41], [0.25, 1e-41], [0.25, 3e-41],
+                      [0.0, 4e-41]])  # subnormal: 1 / (1ᵀM) overflows
+    big = a.clone()
+    big[:, 1] = (a[:, 1].double() * 1e41).float()
+    outs = []
+    for att in (a, big):
+        att = att.clone().requires_grad_(True)
+        logits = L.clone().requires_grad_(True)
+        out = Fm.dense_multimix_loss(logits, att, Y, [lam])
+        g = torch.autograd.grad(out.cls, [logits])[0]
+        outs.append((out.cls, g))
+    assert torch.isfinite(outs[0][0]) and torch.isfinite(outs[0][1]).all()
+    torch.testing.assert_close(outs[0][0], outs[1][0])
+    torch.testing.assert_close(outs[0][1], outs[1][1])

@@ -161,7 +161,7 @@ def test_no_hidden_defaults_in_shipped_configs():
         loss = 'SoftmaxBCELoss' if mixer is not None and \
             mixer.type == 'PuzzleMix' and not name.startswith(
                 'r50_imagenet') else 'WeightedSoftCrossEntropyLoss'
-        assert cfg.model.loss.type == loss, name
+        assert cfg.model.head.loss.type == loss, name
         assert 'label_smooth_val' not in cfg.model.head.get('loss', {})
         if mixer is not None and mixer.type in ('AlignMixup', 'PuzzleMix',
                                                 'ZetaMixup', 'SaliencyMix'):

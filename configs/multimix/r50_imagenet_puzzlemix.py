@@ -7,4 +7,4 @@
 # ImageNet code (imagenet_fast) is r50_imagenet_puzzlemix_fast.py.
 _base_ = ['./r50_imagenet_baseline.py', '../_base_/mixers/puzzlemix.py']
 model = dict(mixer={{_base_.mixer_imagenet}},
-             loss={{_base_.puzzle_loss_imagenet}})
+             head=dict(loss={{_base_.puzzle_loss_imagenet}}))

@@ -7,4 +7,4 @@
 # project's 300-epoch R-50 one (r50_imagenet_baseline.py).
 _base_ = ['./r50_imagenet_baseline.py', '../_base_/mixers/puzzlemix.py']
 model = dict(mixer={{_base_.mixer_imagenet_fast}},
-             loss={{_base_.puzzle_loss_imagenet}})
+             head=dict(loss={{_base_.puzzle_loss_imagenet}}))

@@ -10,5 +10,6 @@ model = dict(
         num_classes=1000,
         in_channels=384,
         dense_size=7,
-        topk=(1, 5)),
+        topk=(1, 5),
+        loss=dict(type='WeightedSoftCrossEntropyLoss', loss_weight=1.0)),
     mixer={{_base_.mixer}})

@@ -62,8 +62,8 @@ def build_variant(cfg, mixer, dense_size, distil=False, teacher_dtype=None,
     model_cfg['precision'] = precision
     if channels_last is not None:
         model_cfg['channels_last'] = channels_last
-    if loss is not None:
-        model_cfg['loss'] = loss
+    if loss is not None:  # the head's loss is the training loss
+        model_cfg['head'] = dict(model_cfg['head'], loss=loss)
     pre = cfg.get('data_preprocessor') or {}
     model_cfg['data_preprocessor'] = dict(
         type='ClsDataPreprocessor',

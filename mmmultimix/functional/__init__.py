@@ -29,7 +29,7 @@ from .dense import (ATTENTION_MODES, ATTENTION_NORMS, dense_interpolate,
                     dense_mix_targets, dense_mix_weights, dense_multimix,
                     spatial_attention)
 from .dense_loss import DenseMixLoss, dense_multimix_loss
-from .losses import (softmax_bce, soft_cross_entropy,
+from .losses import (softmax_bce, soft_cross_entropy, weighted_mean,
                      weighted_soft_cross_entropy)
 from .mixing import (cutmix, cutmix_box_pixels, multimix, pair_mix,
                      paste_box, sample_cutmix_box)
@@ -53,7 +53,8 @@ __all__ = [
     'multimix', 'pair_mix', 'sample_cutmix_box', 'cutmix_box_pixels',
     'cutmix', 'spatial_attention', 'dense_mix_weights', 'dense_interpolate',
     'dense_multimix', 'dense_mix_targets', 'soft_cross_entropy',
-    'weighted_soft_cross_entropy', 'check_alpha', 'check_beta_alpha',
+    'weighted_soft_cross_entropy', 'weighted_mean', 'check_alpha',
+    'check_beta_alpha',
     'check_bool',
     'AlphaType', 'ATTENTION_MODES', 'ATTENTION_NORMS', 'paste_box',
     'softmax_bce', 'sinkhorn', 'align_mix', 'alignment_plan',

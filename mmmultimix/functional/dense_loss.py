@@ -228,6 +228,13 @@ def dense_multimix_loss(logits: Tensor,
         raise ValueError('teacher_logits must have the shape of logits '
                          f'{tuple(logits.shape)}, got '
                          f'{tuple(teacher_logits.shape)}')
+    # eqs. 12-15 are invariant to scaling a position's attention over the
+    # examples (M̂ and the s-weighted mean at that position): divide it by
+    # its largest value, so that a saturated softmax attention (entries
+    # ~1e-38) cannot overflow 1 / 1ᵀM; the scale is a constant of the loss
+    # (its gradient is exactly zero), so it is detached
+    peak = attn.detach().amax(dim=0, keepdim=True)
+    attn = attn / torch.where(peak > 0, peak, torch.ones_like(peak))
     out = _DenseMultiMixLoss.apply(logits, attn, targets.detach(),
                                    teacher_logits, lam_chunks,
                                    bool(teacher_probs))

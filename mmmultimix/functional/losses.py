@@ -4,10 +4,13 @@ from typing import Optional
 import torch
 from torch import Tensor
 
-__all__ = ['soft_cross_entropy', 'weighted_soft_cross_entropy', 'softmax_bce']
+__all__ = [
+    'soft_cross_entropy', 'weighted_soft_cross_entropy', 'softmax_bce',
+    'weighted_mean'
+]
 
 
-def _weighted_mean(per: Tensor, weight: Optional[Tensor]) -> Tensor:
+def weighted_mean(per: Tensor, weight: Optional[Tensor]) -> Tensor:
     """The reduction of eq. 15 of per-example (``(n,)``) or per-position
     (``(n, r)``) losses: the mean without weights; with weights ``s``, the
     ``s``-weighted mean over the examples at each position, averaged over the
@@ -61,7 +64,7 @@ def weighted_soft_cross_entropy(logits: Tensor,
     if logits.dim() not in (2, 3):
         raise ValueError('logits must have shape (n, c) or (n, r, c), got '
                          f'{tuple(logits.shape)}')
-    return _weighted_mean(soft_cross_entropy(logits, targets), weight)
+    return weighted_mean(soft_cross_entropy(logits, targets), weight)
 
 
 def softmax_bce(logits: Tensor,
@@ -80,4 +83,4 @@ def softmax_bce(logits: Tensor,
     p = torch.softmax(logits.to(dt), dim=-1)
     bce = torch.nn.functional.binary_cross_entropy(p, targets.to(dt),
                                                    reduction='none')
-    return _weighted_mean(bce.mean(-1), weight)  # (n,) or (n, r) first
+    return weighted_mean(bce.mean(-1), weight)  # (n,) or (n, r) first

@@ -34,7 +34,7 @@ import sys
 import time
 import warnings
 
-from .records import write_cache
+from .records import check_seeding, write_cache
 
 __all__ = ['connect', 'check_address', 'run_tasks', 'execute', 'Failure',
            'default_threads']
@@ -259,6 +259,7 @@ def execute(jobs: dict, results: dict, out: str, n_jobs: int = 1,
           f'{len(todo)} to do', flush=True)
     if not todo or not train:
         return results
+    check_seeding(results, out)
     out = osp.abspath(out)
     os.makedirs(out, exist_ok=True)
     stop = osp.join(out, 'STOP')

@@ -17,7 +17,34 @@ import subprocess
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 __all__ = ['ROOT', 'legacy_key', 'job_key', 'load_cache', 'write_cache',
-           'merge_records', 'git_commit', 'CODE_COMMIT']
+           'merge_records', 'git_commit', 'CODE_COMMIT', 'MIXER_SEEDING',
+           'check_seeding']
+
+#: how a run's mixer generator is seeded, stated by every record
+#: (``meta.mixer_seeding``): from the run's seed without drawing from the
+#: global RNG, so a mixer run starts from the weights of the run without a
+#: mixer. Records without it predate that change: their mixer runs drew
+#: the generator's seed from the global RNG before the weights'
+#: initialisation, so their initial weights differ from a run of today.
+MIXER_SEEDING = 'run-seed'
+
+
+def check_seeding(results: dict, out: str) -> None:
+    """Refuses to add runs to a cache whose records predate
+    :data:`MIXER_SEEDING` (their mixer runs start from other initial
+    weights), so that a study never pairs, at one seed, a run from before
+    the change with one from after."""
+    old = [k for k, r in results.items()
+           if isinstance(r.get('meta'), dict) and 'config' in r['meta']
+           and r['meta'].get('mixer_seeding') != MIXER_SEEDING]
+    if old:
+        raise RuntimeError(
+            f'{out}/runs.json holds {len(old)} runs from before mixers were '
+            'seeded from the run seed (records without meta.mixer_seeding: '
+            'their mixer runs start from other initial weights); a new run '
+            'would not pair with them at its seed. Train into a new --out, '
+            'or continue this study from a checkout of the commit that made '
+            'these runs (meta.commit)')
 
 
 def legacy_key(cfg_name, opts, seed, epochs) -> str:

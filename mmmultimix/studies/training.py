@@ -12,7 +12,7 @@ import copy
 import os.path as osp
 import time
 
-from .records import CODE_COMMIT, ROOT, git_commit
+from .records import CODE_COMMIT, MIXER_SEEDING, ROOT, git_commit
 
 __all__ = ['config_path', 'scale_schedule', 'train_only', 'cpu_label',
            'run_job', 'run_one', 'evaluate']
@@ -125,7 +125,7 @@ def run_one(cfg_name, opts, seed, work_dir, epochs=None, robust_n=None,
         robust_n=robust_n, cpu=cpu_label(),
         wall_s=round(time.time() - t0, 1),
         train_s=round(train_s, 1), commit=CODE_COMMIT,
-        config_commit=config_commit,
+        config_commit=config_commit, mixer_seeding=MIXER_SEEDING,
         torch=torch.__version__)
     return out
 

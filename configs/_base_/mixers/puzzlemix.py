@@ -4,7 +4,7 @@
 # an eval-mode pass whose gradients are discarded (clean_lam 0), no
 # adversarial noise (adv_p 0); graph cuts in the training process
 # (workers=N solves them in N processes). The official loss: BCE of the
-# softmax (puzzle_loss, used as model.loss).
+# softmax (puzzle_loss, used as model.head.loss).
 mixer = dict(
     type='PuzzleMix',
     alpha=1.0,

@@ -12,7 +12,8 @@ model = dict(
         type='VisionTransformerClsHead',
         num_classes=1000,
         in_channels=384,
-        topk=(1, 5)),
-    # training loss on (mixed) soft targets, eq. 1 / 15; no label smoothing
-    loss=dict(type='WeightedSoftCrossEntropyLoss', loss_weight=1.0))
+        topk=(1, 5),
+        # the training loss on (mixed) soft targets, eq. 1 / 15; no label
+        # smoothing
+        loss=dict(type='WeightedSoftCrossEntropyLoss', loss_weight=1.0)))
 # no `mixer` here: baselines train without mixing; variants add one

@@ -7,7 +7,8 @@ model = dict(
     head=dict(
         type='LinearClsHead',
         num_classes=10,
-        in_channels=128),
-    # training loss on (mixed) soft targets, eq. 1 / 15; no label smoothing
-    loss=dict(type='WeightedSoftCrossEntropyLoss', loss_weight=1.0))
+        in_channels=128,
+        # the training loss on (mixed) soft targets, eq. 1 / 15; no label
+        # smoothing
+        loss=dict(type='WeightedSoftCrossEntropyLoss', loss_weight=1.0)))
 # no `mixer` here: baselines train without mixing; variants add one

@@ -12,7 +12,8 @@ model = dict(
     head=dict(
         type='LinearClsHead',
         num_classes=100,
-        in_channels=512),
-    # training loss on (mixed) soft targets, eq. 1 / 15; no label smoothing
-    loss=dict(type='WeightedSoftCrossEntropyLoss', loss_weight=1.0))
+        in_channels=512,
+        # the training loss on (mixed) soft targets, eq. 1 / 15; no label
+        # smoothing
+        loss=dict(type='WeightedSoftCrossEntropyLoss', loss_weight=1.0)))
 # no `mixer` here: baselines train without mixing; variants add one

@@ -15,8 +15,14 @@ class EMASelfDistillHook(Hook):
     momentum the teacher of a ``MultiMixClassifier`` (``model.distill``)
     takes an EMA step; the teacher (:class:`EMATeacher`) decides *how*.
 
+    The teacher follows the student's *optimizer steps*: with gradient
+    accumulation (``optim_wrapper.accumulative_counts = k``) it takes one
+    EMA step every ``k`` iterations, when the optimizer has stepped, so
+    the momentum is per optimizer step whatever ``k`` (the same teacher
+    as training without accumulation on a ``k`` times larger batch).
+
     Momentum convention (mmengine's): ``teacher ← (1 − μ) teacher + μ
-    student``, i.e. ``μ = 1 − decay``. With ``end_momentum`` the momentum
+    student`` per optimizer step, i.e. ``μ = 1 − decay``. With ``end_momentum`` the momentum
     follows a cosine from ``momentum`` to ``end_momentum`` over training (as
     BYOL / MoCo v3 anneal the decay towards 1):
     ``μ_t = end + (μ_0 − end)(1 + cos(π t / T)) / 2``.
@@ -26,7 +32,8 @@ class EMASelfDistillHook(Hook):
             ``distill.momentum``. Defaults to None.
         end_momentum (float, optional): final momentum in ``(0, 1)``; None
             keeps it constant. Defaults to None.
-        interval (int): update every ``interval`` iterations. Defaults to 1.
+        interval (int): update every ``interval`` optimizer steps.
+            Defaults to 1.
     """
     priority = 'ABOVE_NORMAL'
 
@@ -71,7 +78,20 @@ class EMASelfDistillHook(Hook):
                          batch_idx: int,
                          data_batch=None,
                          outputs=None) -> None:
-        if (runner.iter + 1) % self.interval:
+        stepped, k = _optimizer_stepped(runner)
+        if not stepped or (-(-(runner.iter + 1) // k)) % self.interval:
             return
         self._model(runner).update_teacher(
             self.momentum_at(runner.iter, runner.max_iters))
+
+
+def _optimizer_stepped(runner):
+    """Whether this iteration's ``update_params`` stepped the optimizer
+    (mmengine's ``OptimWrapper.should_update``, read after the step), and
+    the accumulation count ``k``; ``(True, 1)`` for a wrapper that does
+    not say."""
+    wrapper = getattr(runner, 'optim_wrapper', None)
+    should = getattr(wrapper, 'should_update', None)
+    if should is None:
+        return True, 1
+    return bool(should()), int(getattr(wrapper, '_accumulative_counts', 1))

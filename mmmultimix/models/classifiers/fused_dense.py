@@ -6,7 +6,7 @@ import torch
 from torch import Tensor
 
 from ..mixers import DenseMultiMixPlan
-from ..utils import check_finite, gather
+from ..utils import check_finite, gather, soft_ce_weight
 from .mixed_forward import dense_attention, dense_real_logits
 
 __all__ = ['fused_dense_loss']
@@ -33,7 +33,10 @@ def fused_dense_loss(model, student_in: Tensor, teacher_in: Tensor,
         gather(targets, world),
         plan.lambda_chunks(h * w, m * world, fmap.device), t_logits,
         model.teacher is not None and model.teacher.mix_probs)
+    # the head's loss_weight on the classification term (eq. 9's
+    # distillation term is the paper's, unscaled)
+    cls = soft_ce_weight(model.head.loss_module) * out.cls
     if t_logits is None:
-        return dict(loss=out.cls, acc_soft=out.acc)
-    return dict(**model.teacher.combine(out.cls, out.distill),
+        return dict(loss=cls, acc_soft=out.acc)
+    return dict(**model.teacher.combine(cls, out.distill),
                 acc_soft=out.acc)

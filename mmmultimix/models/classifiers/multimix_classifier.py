@@ -13,11 +13,13 @@ from mmmultimix import functional as Fm
 from ..distill import ClassifierNet, EMATeacher
 from ..mixers import BaseMixer, DenseMultiMixPlan, MixPlan
 from ..utils import (PRECISIONS, MemoryLayout, attach_outputs,
-                     autocast_context, check_finite, check_labels,
-                     resolve_precision, soft_accuracy, soft_targets)
+                     autocast_context, check_finite, check_labels, head_loss,
+                     resolve_precision, soft_accuracy, soft_ce_weight,
+                     soft_targets)
 from .fused_dense import fused_dense_loss
 from .mixed_forward import mixed_forward
-from .validation import check_dense_head, check_mixer
+from .validation import (check_batch_augments, check_dense_head,
+                         check_mixer, check_mixing_head, hard_accuracy)
 
 __all__ = ['MultiMixClassifier']
 
@@ -37,13 +39,26 @@ class MultiMixClassifier(ImageClassifier):
 
     Per batch the ``mixer`` samples a plan (:mod:`..mixers.plan`); the
     network is run and mixed as the plan's type says
-    (:func:`~.mixed_forward.mixed_forward`) and the loss is the soft-target
-    cross-entropy ``H(Ỹ, P̃)`` (eq. 1 / eq. 8). When the head is affine,
-    logits of the ``m`` real examples are interpolated instead of
-    embeddings: ``Λᵀ(ZWᵀ + b) = (ΛᵀZ)Wᵀ + b`` exactly, as every column of
-    ``Λ`` (or ``M̂``) sums to 1. Dense plans (§3.4) go through
+    (:func:`~.mixed_forward.mixed_forward`) and the loss is the head's
+    configured loss (``model.head.loss``, as mmpretrain applies it to a
+    batch augment's soft targets: ``loss_weight``, label smoothing,
+    ``use_sigmoid``) on the mixed targets ``Ỹ`` (eq. 1 / eq. 8 with the
+    default soft-target cross-entropy; :func:`~..utils.head_loss`).
+    ``layer='embedding'`` mixes the head's input (after the neck); when
+    the head is affine in it, logits of the ``m`` real examples are
+    interpolated instead: ``Λᵀ(ZWᵀ + b) = (ΛᵀZ)Wᵀ + b`` exactly, as every
+    column of ``Λ`` (or ``M̂``) sums to 1. Dense plans (§3.4) go through
     ``dense_mix_loss`` (:class:`DenseMultiMixLoss`: eqs. 10–15 fused over
-    chunks of ``Λ``, no ``M̂`` stored).
+    chunks of ``Λ``, no ``M̂`` stored) when the head's loss is the
+    soft-target cross-entropy, else through the reference path with the
+    head's loss weighted as eq. 15.
+
+    Without a mixer, a teacher and ``dense_loss`` the loss is
+    ``ImageClassifier``'s (``head.loss``: hard labels, ``cal_acc``); with
+    them ``cal_acc`` logs the top-k accuracy of the batches whose targets
+    are hard (no plan), never of mixed ones. mmpretrain's batch augments
+    (``train_cfg.augments`` or ``data_preprocessor.batch_augments``) are
+    refused with a mixer or a teacher: the mixer is the batch augment.
 
     Self-distillation (§3.3, eq. 9) with ``distill=dict(gamma=0.5)``: the
     classifier owns ``teacher`` (:class:`EMATeacher`, updated by
@@ -82,16 +97,22 @@ class MultiMixClassifier(ImageClassifier):
             batches of student and teacher in the channels-last memory
             layout (faster convolutions on many CPUs and on tensor-core
             GPUs; the values are unchanged). Defaults to False.
-        loss (dict): loss on mixed (soft, optionally weighted) targets.
-            Defaults to ``WeightedSoftCrossEntropyLoss`` (eqs. 1 / 15).
-        dense_mix_loss (dict, optional): the loss of dense MultiMix plans.
-            Defaults to ``DenseMultiMixLoss`` (fused). None (or
-            ``interpolate_logits=False``) takes the reference path: ``M̂``
-            and the ``(n, r, c)`` mixed logits are formed and ``loss`` is
-            applied with the weights of eq. 15 (for custom losses).
+        dense_mix_loss (dict, optional): the fused loss of dense MultiMix
+            plans, taken when the head's loss is the soft-target
+            cross-entropy (its ``loss_weight`` applied). Defaults to
+            ``DenseMultiMixLoss``. None (or ``interpolate_logits=False``,
+            or any other head loss) takes the reference path: ``M̂`` and
+            the ``(n, r, c)`` mixed logits are formed and the head's loss
+            is applied with the weights of eq. 15.
         pretrained, train_cfg, data_preprocessor, init_cfg: as in
-            :class:`ImageClassifier`; ``train_cfg.augments`` cannot be
-            combined with a mixer.
+            :class:`ImageClassifier`; batch augments cannot be combined
+            with a mixer or a teacher.
+
+    The training loss is the head's (``model.head.loss``); a loss that
+    cannot take soft targets is refused at build when a mixer, a teacher or
+    ``dense_loss`` needs them. The distillation term of eq. 9 is the
+    paper's soft-target cross-entropy ``H(P̃′, P̃)`` whatever the head's
+    loss.
     """
 
     def __init__(self,
@@ -105,16 +126,18 @@ class MultiMixClassifier(ImageClassifier):
                  predict_with: str = 'student',
                  channels_last: bool = False,
                  precision: str = 'fp32',
-                 loss: dict = dict(type='WeightedSoftCrossEntropyLoss'),
                  dense_mix_loss: Optional[dict] = dict(
                      type='DenseMultiMixLoss'),
                  pretrained: Optional[str] = None,
                  train_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
-        if mixer is not None and train_cfg and train_cfg.get('augments'):
-            raise ValueError('model.train_cfg.augments (input batch augments) '
-                             'cannot be combined with model.mixer')
+                 init_cfg: Optional[dict] = None,
+                 loss: Optional[dict] = None):
+        if loss is not None:
+            raise ValueError(
+                'model.loss is not an option: the training loss is the '
+                "head's (model.head.loss), as in ImageClassifier; move "
+                f'{loss!r} to model.head.loss')
         if isinstance(data_preprocessor, dict):
             data_preprocessor.setdefault('type',
                                          'MultiViewClsDataPreprocessor')
@@ -126,7 +149,6 @@ class MultiMixClassifier(ImageClassifier):
         self.mixer: Optional[BaseMixer] = _build(mixer)
         self.interpolate_logits = Fm.check_bool(interpolate_logits,
                                                'model.interpolate_logits')
-        self.mix_loss = _build(loss)
         self.dense_mix_loss = _build(dense_mix_loss)
         self.dense_loss = Fm.check_bool(dense_loss, 'model.dense_loss')
         if self.dense_loss:
@@ -140,6 +162,10 @@ class MultiMixClassifier(ImageClassifier):
             raise ValueError('model.distill needs model.head: the teacher '
                              "predicts the student's classes; got no head "
                              '(a feature extractor)')
+        check_batch_augments(self, mixer is not None or distill is not None)
+        if head is not None and (self.mixer is not None or distill is not None
+                                 or self.dense_loss):
+            check_mixing_head(self)
         self.teacher = EMATeacher.from_config(distill, self._student_net())
         if predict_with not in ('student', 'teacher'):
             raise ValueError("model.predict_with must be 'student' or "
@@ -243,8 +269,18 @@ class MultiMixClassifier(ImageClassifier):
 
     @property
     def fused_dense(self) -> bool:
-        """Whether dense plans take ``dense_mix_loss`` (the fused path)."""
-        return self.dense_mix_loss is not None and self.interpolate_logits
+        """Whether dense plans take ``dense_mix_loss`` (the fused path):
+        it is set, logits are interpolated and the head's loss is the
+        soft-target cross-entropy."""
+        return self.dense_mix_loss is not None and \
+            self.interpolate_logits and \
+            soft_ce_weight(self.head.loss_module) is not None
+
+    def target_loss(self, logits: Tensor, targets: Tensor,
+                    weights: Optional[Tensor] = None) -> Tensor:
+        """The head's loss on (mixed, soft) targets; ``weights`` those of
+        eq. 15 for per-position logits."""
+        return head_loss(self.head.loss_module, logits, targets, weights)
 
     @staticmethod
     def _split_views(inputs: Tensor) -> Tuple[Tensor, Tensor]:
@@ -281,20 +317,39 @@ class MultiMixClassifier(ImageClassifier):
                                student_in.device)
         plan = None if self.mixer is None else self.mixer.sample(
             student_in.shape[0], student_in.device)
+        if plan is None and self.teacher is None and not self.dense_loss:
+            return self._plain_loss(student_in, data_samples)
         if isinstance(plan, DenseMultiMixPlan) and self.fused_dense:
             return fused_dense_loss(self, student_in, teacher_in, targets,
                                     plan)
         out = self._mixed(self, student_in, targets, plan)
         check_finite(out.logits)
-        acc = soft_accuracy(out.logits, out.targets)
-        cls = self.mix_loss(out.logits, out.targets, out.weights)
+        acc = dict(acc_soft=soft_accuracy(out.logits, out.targets))
+        if plan is None and self.head.cal_acc:  # hard targets only
+            acc.update(hard_accuracy(self.head, out.logits, data_samples))
+        cls = self.target_loss(out.logits, out.targets, out.weights)
         aux = {} if out.aux_loss is None else dict(loss_clean=out.aux_loss)
         if self.teacher is None:
-            return dict(loss=cls, acc_soft=acc, **aux)
+            return dict(loss=cls, **acc, **aux)
         tnet = self.teacher.net(self.training)
         with torch.no_grad(), self.teacher.autocast(teacher_in.device):
             t_probs = self.teacher.target_of(self._mixed(
                 tnet, teacher_in, targets, plan, out.mhat,
                 self.teacher.mix_probs))
-        dist = self.mix_loss(out.logits, t_probs, out.weights)
-        return dict(**self.teacher.combine(cls, dist), acc_soft=acc, **aux)
+        # eq. 9's distillation term: the paper's soft-target CE, always
+        dist = Fm.weighted_soft_cross_entropy(out.logits, t_probs,
+                                              out.weights)
+        return dict(**self.teacher.combine(cls, dist), **acc, **aux)
+
+    def _plain_loss(self, inputs: Tensor,
+                    data_samples: List[DataSample]) -> dict:
+        """No mixing, no teacher: ``ImageClassifier.loss`` (the head's
+        ``loss`` on the labels, ``cal_acc``), failing fast on non-finite
+        logits."""
+        feats = self.extract_feat(inputs)
+        if not hasattr(self.head, '_get_loss'):
+            return self.head.loss(feats, data_samples)
+        logits = self.head(feats)
+        if isinstance(logits, Tensor):
+            check_finite(logits)
+        return self.head._get_loss(logits, data_samples)

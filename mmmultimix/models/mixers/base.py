@@ -1,4 +1,5 @@
 """Shared validation and sampling helpers of the mixers."""
+import hashlib
 from typing import Optional, Sequence, Union
 
 import torch
@@ -7,7 +8,7 @@ from mmengine.model import BaseModule
 from mmmultimix import functional as Fm
 from .plan import EMBEDDING, MixPlan, PairPlan
 
-__all__ = ['BaseMixer']
+__all__ = ['BaseMixer', 'mixer_seed']
 
 LayerType = Union[int, str]
 
@@ -19,25 +20,38 @@ def _indexed(device: torch.device) -> torch.device:
     return device
 
 
+def mixer_seed(rank: int = 0) -> int:
+    """The seed of a mixer's generator: a hash of the global torch RNG's
+    *initial* seed (``torch.initial_seed()``: what mmengine's
+    ``randomness.seed`` set, or torch's own random seed) and the rank. It
+    reads the seed without drawing from the RNG (the weights' initialisation
+    is unchanged by building a mixer), and the hash keeps the mixer's
+    stream apart from the stream the weights are drawn from."""
+    blob = f'mmmultimix.mixer/{torch.initial_seed()}/{int(rank)}'.encode()
+    return int.from_bytes(hashlib.sha256(blob).digest()[:8], 'little') % \
+        2**62
+
+
 class BaseMixer(BaseModule):
     """Base of the registered mixers: they only *sample* a :class:`MixPlan`
     per batch; the maths is in :mod:`mmmultimix.functional` and the network
     surgery in :class:`~mmmultimix.models.MultiMixClassifier`.
 
     Randomness comes from ``self.generator``, a :class:`torch.Generator`
-    seeded at construction from the global torch RNG (which mmengine seeds
-    with ``randomness.seed`` before building the model) and the process
-    rank, so ranks draw different ``Λ`` and runs are reproducible. Its state
-    is part of the module's ``state_dict`` (``mixer._extra_state``), so a
-    resumed run continues the same stream. ``to(device)`` moves it.
+    seeded at construction from the run's seed and the process rank
+    (:func:`mixer_seed`), so ranks draw different ``Λ`` and runs are
+    reproducible; building a mixer draws nothing from the global RNG, so a
+    model with a mixer starts from the same weights as the same model
+    without one (same ``randomness.seed``). Its state is part of the
+    module's ``state_dict`` (``mixer._extra_state``), so a resumed run
+    continues the same stream. ``to(device)`` moves it.
     """
 
     def __init__(self, init_cfg=None):
         super().__init__(init_cfg)
         from mmengine.dist import get_rank
-        seed = int(torch.randint(0, 2**62, ())) + 1_000_003 * get_rank()
         self.generator: Optional[torch.Generator] = torch.Generator()
-        self.generator.manual_seed(seed)
+        self.generator.manual_seed(mixer_seed(get_rank()))
 
     def _apply(self, fn, *args, **kwargs):
         # follow the module to its device (Λ is sampled where it is used)

@@ -1,4 +1,5 @@
 from .dist import average_buffers, gather, world_size
+from .head_loss import check_soft_target_loss, head_loss, soft_ce_weight
 from .heads import affine_classifier
 from .memory_layout import MemoryLayout, cpu_unsafe_convs
 from .predictions import attach_outputs
@@ -13,5 +14,6 @@ __all__ = [
     'average_buffers', 'gather', 'world_size', 'check_finite',
     'soft_accuracy', 'soft_targets', 'check_labels', 'attach_outputs',
     'MemoryLayout', 'cpu_unsafe_convs', 'PRECISIONS', 'auto_precision',
-    'autocast_context', 'fast_bf16', 'resolve_precision'
+    'autocast_context', 'fast_bf16', 'resolve_precision', 'head_loss',
+    'soft_ce_weight', 'check_soft_target_loss'
 ]
