@@ -293,7 +293,7 @@ def test_axes_report_pairs_cells_by_seed():
     verdicts = {a: (n, d, v) for a, n, d, v in R.axes_verdicts(dev, st)}
     n, d, v = verdicts['width']
     assert n == 3 and d == paired([0.8, 1.1, 0.9], [-0.2, 0.1, -0.1])
-    assert v.startswith('the gap grows')
+    assert v.startswith('MultiMix gains on input mixup (same SGD steps')
     assert verdicts['data'][2] == 'not measured yet'
     md = '\n'.join(R.axes_section(results, st))
     assert '| width | 128 | 1,000 | 3 |' in md and '+2.43' in md
@@ -327,3 +327,55 @@ def test_select_by_group():
         ('ref', 'input_mixup'), ('ref', 'multimix')]
     with pytest.raises(ValueError, match=r"--groups \['wide'\].*width"):
         L.select(axes, groups=['wide'])
+
+
+def test_data_axis_by_epochs_and_by_steps(tmp_path):
+    """Issue 43: the data cell at more epochs, read at the same SGD steps
+    and at the same epochs, each verdict naming its comparison and the way
+    the difference moves; no section without such a run."""
+    from mmmultimix.studies.long_epochs import data_epochs_section
+    st16 = dict(L.SETTINGS, axes_precision='bf16')
+    plan = L.plan(st16, 'data_epochs')
+    assert {e for *_, e in plan} == {400, 1000}
+    assert [g for g, *_ in plan] == ['data_epochs'] * 20
+    assert [e for *_, e in plan] == [400] * 10 + [1000] * 10  # short first
+    opts = L.job('multimix', 0, 400, st16, 'data_epochs')[1]
+    assert opts['train_dataloader.dataset.num_per_class'] == 500
+    assert opts['model.precision'] == 'bf16'
+    assert L.steps(400, st16, 500) == 16000
+    assert 'data_epochs' in {g for g, *_ in L.plan(st16, 'all')}
+    results = {}
+
+    def add(group, row, seed, epochs, acc, prec):
+        st = dict(L.SETTINGS, axes_precision=prec)
+        rec = _record(row, seed, epochs, acc)
+        rec['meta']['cfg_options'] = L.job(row, seed, epochs, st, group)[1]
+        rec['meta']['precision'] = prec
+        rec['meta']['steps'] = L.steps(
+            epochs, st, 100 * L.cell_of(group)['npc_x'])
+        results[f'{group}{row}{seed}{epochs}'] = rec
+
+    for s in range(3):
+        # 1,000 images: the sweep (fp32) behind at 100 epochs, level at 1000
+        add('sweep', 'input_mixup', s, 1000, 86.0 + s, 'fp32')
+        add('sweep', 'multimix', s, 1000, 86.0 + s + 0.1 * (s - 1), 'fp32')
+        add('ref', 'input_mixup', s, 1000, 86.0 + s, 'bf16')
+        add('ref', 'multimix', s, 1000, 86.1 + s, 'bf16')
+        # 5,000 images: behind at 200 epochs, closer at 1000
+        add('data', 'input_mixup', s, 200, 89.0 + s, 'bf16')
+        add('data', 'multimix', s, 200, 87.5 + s + 0.1 * s, 'bf16')
+    assert data_epochs_section(results, L.SETTINGS) == []
+    for s in range(3):
+        add('data_epochs', 'input_mixup', s, 1000, 90.0 + s, 'bf16')
+        add('data_epochs', 'multimix', s, 1000, 90.5 + s + 0.1 * s, 'bf16')
+    md = '\n'.join(data_epochs_section(results, L.SETTINGS, str(tmp_path)))
+    assert (tmp_path / 'data_epochs_cpu.png').is_file()
+    assert '| 5,000 | bf16 | 1,000 | 40,000 | 3 |' in md
+    assert '| 1,000 | fp32 | 1,000 | 8,000 | 3 |' in md
+    rows = [r for r in md.splitlines() if r.startswith('| same')]
+    steps = [r for r in rows if 'same SGD steps' in r]
+    epochs = [r for r in rows if 'same epochs' in r]
+    assert len(steps) == 1 and 'falls further behind' in steps[0]
+    assert '5,000 images at 200 epochs against 1,000 at 1,000' in steps[0]
+    assert any('both at 1,000 epochs (bf16)' in r and 'draws closer' in r
+               for r in epochs)

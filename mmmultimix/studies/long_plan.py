@@ -306,8 +306,8 @@ def print_plan(entries, results, st=SETTINGS, tag=''):
     core-minutes, cached or not; totals at the end."""
     measured = ms_per_step(results)
     todo_min = 0.0
-    lines = [f'{"group":6} {"row":20} {"seed":>4} {"epochs":>6} {"steps":>6} '
-             f'{"core-min":>8}  state']
+    lines = [f'{"group":11} {"row":20} {"seed":>4} {"epochs":>6} '
+             f'{"steps":>6} {"core-min":>8}  state']
     n_done, done_s = 0, 0.0
     for group, row, seed, epochs in entries:
         rec = results.get(key_of(job(row, seed, epochs, st, group), tag))
@@ -316,7 +316,7 @@ def print_plan(entries, results, st=SETTINGS, tag=''):
         done_s += rec.get('meta', {}).get('wall_s', 0.0) if cached else 0.0
         est = estimate_min(row, epochs, measured, st, group)
         todo_min += 0 if cached else est
-        lines.append(f'{group:6} {row:20} {seed:4d} {epochs:6d} '
+        lines.append(f'{group:11} {row:20} {seed:4d} {epochs:6d} '
                      f'{steps(epochs, st, st["npc"] * cell_of(group)["npc_x"]):6d} '
                      f'{est:8.1f}  '
                      f'{"cached" if cached else "to do"}')

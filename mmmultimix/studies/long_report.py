@@ -14,6 +14,8 @@ import statistics
 
 from .long_plan import (BASE_CHANNELS, BASELINE_ROWS, CELLS, NAMES,
                         PRECISION_ROWS, axes_epochs)
+from .figures import interval_plot
+from .long_epochs import data_epochs_section
 from .long_plan import steps as schedule_steps
 from .records import ROOT
 from .stats import fmt, mean_interval, paired, verdict
@@ -196,47 +198,17 @@ def best_other_row(dev_cells: dict, epochs: int, seeds):
 def plot(dev_cells: dict, st: dict, path: str, title: str) -> bool:
     """Test accuracy vs SGD steps (log axis) with 95 % intervals of the
     mean: input mixup, MultiMix, and the best other row."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
     seeds = st['seeds']
     schedules = sorted(set(st['sweep']) | {st['long'], st['longest']})
     other = best_other_row(dev_cells, st['long'], seeds)
-    fig, ax = plt.subplots(figsize=(5.2, 3.6))
-    drawn, ticks = False, set()
+    lines = []
     for row in ('input_mixup', 'multimix') + ((other, ) if other else ()):
-        xs, ys, lo, hi = [], [], [], []
-        for e in schedules:
-            cell = dev_cells.get((row, e), {})
-            accs = [cell[s]['acc'] for s in seeds if s in cell]
-            if not accs:
-                continue
-            m, a, b = mean_interval(accs)
-            xs.append(_steps(cell))
-            ys.append(m)
-            lo.append(m - a)
-            hi.append(b - m)
-        if xs:
-            drawn = True
-            ticks.update(xs)
-            ax.errorbar(xs, ys, yerr=[lo, hi], marker='o', capsize=3,
-                        label=NAMES[row])
-    if not drawn:
-        plt.close(fig)
-        return False
-    ax.set_xscale('log')
-    ax.set_xticks(sorted(ticks))
-    ax.set_xticklabels([f'{t:,}' for t in sorted(ticks)])
-    ax.minorticks_off()
-    ax.set_xlabel('SGD steps (m = 128)')
-    ax.set_ylabel('test top-1 (%)')
-    ax.set_title(title, fontsize=9)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return True
+        cells_ = [dev_cells.get((row, e), {}) for e in schedules]
+        lines.append((NAMES[row], [
+            (_steps(cell), [cell[s]['acc'] for s in seeds if s in cell])
+            for cell in cells_ if cell]))
+    return interval_plot(lines, path, title, 'SGD steps (m = 128)',
+                         'test top-1 (%)', size=(5.2, 3.6))
 
 
 def answer(rows, dev_cells, st) -> str:
@@ -371,9 +343,10 @@ def axes_verdicts(dev: dict, st: dict):
                         seeds else 'one seed: no interval'))
             continue
         m, lo, hi = paired([g1[s] for s in seeds], [g0[s] for s in seeds])
-        v = ('the gap grows (MultiMix gains on input mixup)' if lo > 0 else
-             'the gap shrinks (MultiMix loses ground)' if hi < 0 else
-             'the gap does not move, at this power')
+        v = ('MultiMix gains on input mixup' if lo > 0 else
+             'MultiMix falls further behind input mixup' if hi < 0 else
+             'no change detected, at this power') + \
+            f' (same SGD steps, {st["axes_steps"]:,})'
         out.append((axis, len(seeds), (m, lo, hi), v))
     return out
 
@@ -561,6 +534,7 @@ def write_report(results: dict, st: dict, out: str) -> str:
                'seeds both rows have)\n',
                claims_table(claims(dev_cells, st['long'], st['seeds'])), '']
     md += axes_section(results, st, out)
+    md += data_epochs_section(results, st, out)
     prows = precision_rows(results, st)
     if any(r[2] for r in prows):
         md += ['## Precision: bf16 against fp32 (paired by seed, '

@@ -52,8 +52,9 @@ def main(argv=None):
                    help='images drawn (the mixers pair within them)')
     p.add_argument('--cols', type=int, default=8, help='images per row')
     p.add_argument('--seed', type=int, default=1,
-                   help="the mixers' draws (seed 1: λ = 0.42 for the pair "
-                   'mixers; every seed is one random draw)')
+                   help="the mixers' draws (seed 1: λ = 0.58 for input "
+                   'mixup, CutMix and PuzzleMix, 0.23 for SaliencyMix; every '
+                   'seed is one random draw)')
     p.add_argument('--out', default=osp.join('docs', 'gallery'))
     args = p.parse_args(argv)
     if not 2 <= args.cols <= args.batch:
