@@ -166,6 +166,21 @@ def test_cal_acc_logs_hard_batches_only():
         assert ('accuracy_top-1' in losses) == logged
 
 
+def test_unmixed_batches_of_a_mixer_take_one_hot_targets():
+    """A mixer that leaves a batch unmixed (SaliencyMix with prob 0): the
+    head's loss on the one-hot targets (BCE needs them), top-k logged."""
+    model = _model(dict(type='SaliencyMix', prob=0.0),
+                   loss=LOSSES['sigmoid'])
+    model.head.cal_acc = True
+    torch.manual_seed(1)
+    x = torch.randn(8, 3, 16, 16).double()
+    losses, out = _loss_and_draws(model, x, _samples(8))
+    assert out.targets.max() == 1.0 and 'accuracy_top-1' in losses
+    torch.testing.assert_close(losses['loss'],
+                               _hand('sigmoid', out.logits, out.targets,
+                                     None), check_dtype=False)
+
+
 def test_a_loss_without_soft_targets_fails_at_build():
     with pytest.raises(ValueError, match=r'model\.head\.loss \(SeesawLoss\) '
                        'cannot take soft targets'):

@@ -55,8 +55,9 @@ class MultiMixClassifier(ImageClassifier):
 
     Without a mixer, a teacher and ``dense_loss`` the loss is
     ``ImageClassifier``'s (``head.loss``: hard labels, ``cal_acc``); with
-    them ``cal_acc`` logs the top-k accuracy of the batches whose targets
-    are hard (no plan), never of mixed ones. mmpretrain's batch augments
+    them the head's loss takes one-hot targets on a batch the mixer leaves
+    unmixed, and ``cal_acc`` logs the top-k accuracy of those batches,
+    never of mixed ones. mmpretrain's batch augments
     (``train_cfg.augments`` or ``data_preprocessor.batch_augments``) are
     refused with a mixer or a teacher: the mixer is the batch augment.
 
@@ -317,7 +318,8 @@ class MultiMixClassifier(ImageClassifier):
                                student_in.device)
         plan = None if self.mixer is None else self.mixer.sample(
             student_in.shape[0], student_in.device)
-        if plan is None and self.teacher is None and not self.dense_loss:
+        if self.mixer is None and self.teacher is None and \
+                not self.dense_loss:
             return self._plain_loss(student_in, data_samples)
         if isinstance(plan, DenseMultiMixPlan) and self.fused_dense:
             return fused_dense_loss(self, student_in, teacher_in, targets,
