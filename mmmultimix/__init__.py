@@ -1,4 +1,4 @@
-"""mmmultimix: MultiMix (Venkataramanan et al., ICLR 2024) for OpenMMLab.
+"""mmmultimix: MultiMix (Venkataramanan et al., arXiv 2206.14868) for OpenMMLab.
 
 Importing the package registers every module into mmpretrain's registries
 (and mirrors them into mmdet's), so a config only needs

@@ -3,7 +3,7 @@
 Same flags as mmpretrain's ``tools/test.py``. Example::
 
     python tools/test.py configs/demo/digits_multimix.py \\
-        work_dirs/digits_multimix/epoch_60.pth --out results.pkl
+        work_dirs/digits_multimix/epoch_150.pth --out results.pkl
 """
 import argparse
 import os

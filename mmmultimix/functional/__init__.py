@@ -1,4 +1,4 @@
-"""Pure tensor maths of MultiMix (Venkataramanan et al., ICLR 2024).
+"""Pure tensor maths of MultiMix (Venkataramanan et al., arXiv 2206.14868).
 
 "Teach me how to interpolate a myriad of embeddings" — every formula of the
 method lives here once, as small functions of tensors that registered modules

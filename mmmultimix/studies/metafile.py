@@ -211,7 +211,9 @@ def to_yaml(data: dict) -> str:
 README_HEAD = '''# MultiMix
 
 > [Teach me how to Interpolate a Myriad of Embeddings](https://arxiv.org/abs/2206.14868)
-> (Venkataramanan, Kijak, Amsaleg, Avrithis; ICLR 2024)
+> (Venkataramanan, Kijak, Amsaleg, Avrithis; the ICLR 2023 OpenReview
+> submission; its NeurIPS 2023 version: "Embedding Space Interpolation
+> Beyond Mini-Batch, Beyond Pairs and Beyond Examples")
 
 ## Abstract
 

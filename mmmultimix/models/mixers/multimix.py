@@ -1,4 +1,4 @@
-"""MultiMix (Venkataramanan et al., ICLR 2024), §3.2 and §4.1."""
+"""MultiMix (Venkataramanan et al., arXiv 2206.14868), §3.2 and §4.1."""
 from typing import Sequence, Tuple, Union
 
 from mmpretrain.registry import MODELS
