@@ -85,6 +85,45 @@ train_cfg = dict(max_epochs=2, val_interval=100)
     assert not [f for f in os.listdir(work) if f.endswith('.tmp')]
 
 
+def test_kill_during_best_save_leaves_no_truncated_best(tmp_path):
+    """The best checkpoint (save_best) is written atomically too: killed
+    mid-write, no best file exists (none truncated), the periodic one is
+    whole; the resumed run writes a loadable best."""
+    cfg = _cfg(tmp_path, 'kill_best', 'digits_baseline.py', """
+custom_imports = dict(imports=['mmmultimix', 'kill_hooks'],
+                      allow_failed_imports=False)
+custom_hooks = [dict(type='RNGStateHook'), dict(type='KillMidBestSaveHook')]
+default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=1,
+                                     save_best='auto'))
+train_cfg = dict(max_epochs=2, val_interval=1)
+""")
+    work = tmp_path / 'work'
+    proc = _train(cfg, work)
+    assert proc.returncode != 0  # killed while writing the first best
+    assert not [f for f in os.listdir(work) if f.startswith('best_')]
+    assert _state(work / 'epoch_1.pth')
+    _ok(_train(cfg, work, '--resume'))
+    best = [f for f in os.listdir(work) if f.startswith('best_')]
+    assert len(best) == 1 and _state(work / best[0])
+    assert not [f for f in os.listdir(work) if f.endswith('.tmp')]
+
+
+def test_paper_configs_keep_few_checkpoints():
+    """No config keeps one checkpoint per epoch: at most 5 periodic ones,
+    plus the best by validation."""
+    import glob
+
+    from mmengine.config import Config
+    paths = sorted(glob.glob(osp.join(ROOT, 'configs', 'multimix', '*.py')) +
+                   glob.glob(osp.join(ROOT, 'configs', 'detection', '*.py')))
+    assert len(paths) > 100
+    for path in paths:
+        ck = Config.fromfile(path).default_hooks.checkpoint
+        assert ck.type == 'SafeCheckpointHook', path
+        assert 1 <= ck.get('max_keep_ckpts', -1) <= 5, path
+        assert ck.get('save_best') == 'auto', path
+
+
 def test_nonfinite_state_is_never_saved():
     from types import SimpleNamespace
 

@@ -13,3 +13,8 @@ model = dict(
             type='StrictPretrained',
             checkpoint=pretrained,
             prefix='backbone.')))
+# write-then-rename checkpoints (the best too), the last 3 periodic ones and
+# the best by validation mAP kept
+default_hooks = dict(
+    checkpoint=dict(_delete_=True, type='SafeCheckpointHook', interval=1,
+                    max_keep_ckpts=3, save_best='auto'))

@@ -38,3 +38,8 @@ model = dict(
 # 11-point VOC07 mAP, as the paper (mmdet's default for this config)
 val_evaluator = dict(type='VOCMetric', metric='mAP', eval_mode='11points')
 test_evaluator = val_evaluator
+# write-then-rename checkpoints (the best too), the last 3 periodic ones and
+# the best by validation mAP kept
+default_hooks = dict(
+    checkpoint=dict(_delete_=True, type='SafeCheckpointHook', interval=1,
+                    max_keep_ckpts=3, save_best='auto'))

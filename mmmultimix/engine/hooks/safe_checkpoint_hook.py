@@ -35,6 +35,9 @@ class SafeCheckpointHook(CheckpointHook):
       files;
     * old checkpoints (``max_keep_ckpts``) are deleted only after the new
       one is complete (mmengine deletes them before writing it);
+    * the best checkpoint (``save_best``) is written the same way, and the
+      previous best is deleted only after the new one is complete (mmengine
+      deletes it first, then writes in place);
     * a model with a non-finite parameter or buffer is never saved: the
       hook raises instead, so the latest checkpoint stays the last healthy
       state.
@@ -87,6 +90,38 @@ class SafeCheckpointHook(CheckpointHook):
             path = osp.join(self.out_dir, self.filename_tmpl.format(stale))
             if osp.isfile(path):
                 os.remove(path)
+
+
+    def _save_best_checkpoint(self, runner, metrics) -> None:
+        if not self.save_best or not isinstance(self.file_backend,
+                                                LocalBackend):
+            return super()._save_best_checkpoint(runner, metrics)
+        check_finite_state(runner)
+        stale = []  # the previous bests: removed once the new one is whole
+        save = runner.save_checkpoint
+
+        def atomic_save(out_dir, filename, *args, **kwargs):
+            tmp_name = f'.{filename}.tmp'
+            save(out_dir, tmp_name, *args, **kwargs)
+            if is_main_process():
+                tmp = osp.join(out_dir, tmp_name)
+                with open(tmp, 'rb') as f:
+                    os.fsync(f.fileno())
+                os.replace(tmp, osp.join(out_dir, filename))
+
+        runner.save_checkpoint = atomic_save  # mmengine's best-save logic,
+        self.file_backend.remove = stale.append  # its writes made atomic
+        try:
+            super()._save_best_checkpoint(runner, metrics)
+        finally:
+            del runner.save_checkpoint
+            del self.file_backend.remove
+        if is_main_process():
+            best = {getattr(self, 'best_ckpt_path', None),
+                    *getattr(self, 'best_ckpt_path_dict', {}).values()}
+            for path in stale:
+                if path not in best and osp.isfile(path):
+                    os.remove(path)
 
 
 def check_finite_state(runner) -> None:
