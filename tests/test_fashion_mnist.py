@@ -1,6 +1,8 @@
 """Fashion-MNIST from the local files: splits, subsets, errors, and one
 config trained on a tiny subset (seconds)."""
+import os
 import os.path as osp
+import subprocess
 
 import numpy as np
 import pytest
@@ -87,3 +89,47 @@ def test_r18_multimix_config_trains_on_a_tiny_subset(tmp_path):
     accs = [r for r in rows if 'accuracy/top1' in r]
     assert accs and 0.0 <= accs[-1]['accuracy/top1'] <= 100.0
     assert 'teacher/accuracy/top1' in accs[-1]
+
+
+def test_fashion_mnist_dir_and_the_message_off_debian(tmp_path, monkeypatch):
+    """Off Debian: the files are read from FASHION_MNIST_DIR, and without
+    them the error names the four files and where they go."""
+    from mmmultimix.datasets.fashion_mnist import (_FILES,
+                                                   fashion_mnist_roots)
+    src = FashionMNISTSplit.resolve_root(None)
+    mine = tmp_path / 'fm'
+    mine.mkdir()
+    for files in _FILES.values():
+        for name in files:
+            for f in (name, name + '.gz'):
+                if osp.isfile(osp.join(src, f)):
+                    os.symlink(osp.join(src, f), mine / f)
+    monkeypatch.setenv('FASHION_MNIST_DIR', str(mine))
+    assert fashion_mnist_roots()[0] == str(mine)
+    assert FashionMNISTSplit.resolve_root(None) == str(mine)
+    empty = tmp_path / 'empty'
+    empty.mkdir()
+    with pytest.raises(FileNotFoundError, match=r'train-images-idx3-ubyte\.'
+                       r'gz, train-labels-idx1-ubyte\.gz, t10k-images.*'
+                       r'FASHION_MNIST_DIR'):
+        FashionMNISTSplit(data_root=str(empty))
+
+
+def test_setup_goes_on_without_apt(tmp_path):
+    """apt unavailable (it fails) and no Fashion-MNIST anywhere: the set-up
+    succeeds (the digits demo needs no Fashion-MNIST) and says which four
+    files to put where."""
+    fake = tmp_path / 'bin'
+    fake.mkdir()
+    (fake / 'apt-get').write_text('#!/bin/sh\nexit 100\n')
+    (fake / 'apt-get').chmod(0o755)
+    env = dict(os.environ, PATH=f'{fake}:{os.environ["PATH"]}',
+               MMMULTIMIX_FMNIST_SYSTEM=str(tmp_path / 'none'))
+    env.pop('FASHION_MNIST_DIR', None)
+    proc = subprocess.run(['bash', 'tools/setup_env.sh', 'light'], cwd=ROOT,
+                          env=env, capture_output=True, text=True,
+                          timeout=1800)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    if not osp.isdir(osp.join(ROOT, 'data', 'fashion-mnist')):
+        assert 'Fashion-MNIST not installed' in proc.stderr
+        assert 'FASHION_MNIST_DIR' in proc.stderr

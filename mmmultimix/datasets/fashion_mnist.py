@@ -1,5 +1,6 @@
 """Fashion-MNIST from the local files, with a fixed train / val split."""
 import gzip
+import os
 import os.path as osp
 from typing import List, Optional
 
@@ -8,15 +9,28 @@ from mmpretrain.datasets import FashionMNIST
 from mmpretrain.registry import DATASETS
 
 __all__ = [
-    'FashionMNISTSplit', 'FASHION_MNIST_ROOTS', 'INSTALL_HINT', 'read_idx'
+    'FashionMNISTSplit', 'FASHION_MNIST_ROOTS', 'INSTALL_HINT', 'read_idx',
+    'fashion_mnist_roots'
 ]
 
-#: searched in order when ``data_root`` is not given
+#: searched in order when ``data_root`` is not given, after the folder
+#: named by the environment variable ``FASHION_MNIST_DIR``
 FASHION_MNIST_ROOTS = ('data/fashion-mnist',
                        '/usr/share/datasets/fashion-mnist')
-INSTALL_HINT = ('install it with `bash tools/setup_env.sh` (as root: '
-                '`apt-get install -y dataset-fashion-mnist`; otherwise it '
-                'unpacks Debian\'s package into data/fashion-mnist)')
+INSTALL_HINT = ('put the four files train-images-idx3-ubyte.gz, '
+                'train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and '
+                't10k-labels-idx1-ubyte.gz (the official Fashion-MNIST '
+                'release, gzipped or not) in a folder named by '
+                'FASHION_MNIST_DIR or in data/fashion-mnist; on Debian '
+                '`bash tools/setup_env.sh` installs them (as root: '
+                '`apt-get install -y dataset-fashion-mnist`)')
+
+
+def fashion_mnist_roots() -> tuple:
+    """Where Fashion-MNIST is looked for, in order: ``FASHION_MNIST_DIR``
+    (when set), then :data:`FASHION_MNIST_ROOTS`."""
+    env = os.environ.get('FASHION_MNIST_DIR')
+    return ((env, ) if env else ()) + FASHION_MNIST_ROOTS
 _FILES = {
     'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
     'test': ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'),
@@ -63,7 +77,8 @@ class FashionMNISTSplit(FashionMNIST):
 
     Args:
         data_root (str, optional): folder with the four idx files; None
-            searches :data:`FASHION_MNIST_ROOTS`.
+            searches ``FASHION_MNIST_DIR``, then
+            :data:`FASHION_MNIST_ROOTS`.
         split (str): ``'train'``, ``'val'`` or ``'test'``.
         val_size (int): images held out of the official training set for
             validation, a multiple of 10 in ``[10, 59990]``. Defaults to
@@ -114,7 +129,7 @@ class FashionMNISTSplit(FashionMNIST):
     def resolve_root(data_root: Optional[str]) -> str:
         """``data_root``, or the first of :data:`FASHION_MNIST_ROOTS` that
         holds the files; a clear error when none does."""
-        roots = (data_root, ) if data_root else FASHION_MNIST_ROOTS
+        roots = (data_root, ) if data_root else fashion_mnist_roots()
         for root in roots:
             if all(_find(root, n) for files in _FILES.values()
                    for n in files):
