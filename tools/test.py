@@ -115,6 +115,11 @@ def main():
     args = parse_args()
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
+    from mmmultimix.datasets.preflight import DataMissing, check_data
+    try:  # before the model is built: the data is where the config says
+        check_data(cfg, ('test_dataloader', ))
+    except DataMissing as e:
+        sys.exit(f'tools/test.py: the data is missing\n{e}')
     from mmmultimix.engine import build_runner
     from mmmultimix.engine.eval_checkpoint_loader import load_test_checkpoint
     runner = build_runner(cfg)

@@ -127,6 +127,12 @@ def main():
     args = parse_args()
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
+    from mmmultimix.datasets.preflight import DataMissing, check_data
+    try:  # before the model is built: the data is where the config says
+        check_data(cfg, ('train_dataloader', ) + (
+            ('val_dataloader', ) if cfg.get('val_cfg') else ()))
+    except DataMissing as e:
+        sys.exit(f'tools/train.py: the data is missing\n{e}')
     from mmmultimix.engine import build_runner, guard_work_dir
     guard_work_dir(cfg.work_dir, resume=bool(cfg.get('resume')),
                    overwrite=args.overwrite)
