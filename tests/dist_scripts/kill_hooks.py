@@ -8,6 +8,20 @@ from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
 
 
+def _kill_on_next_write() -> None:
+    """The next checkpoint write stops half-way: half the bytes, then
+    SIGKILL (as ``kill -9`` during ``torch.save``)."""
+    from mmengine.fileio import LocalBackend
+
+    def put(self_, obj, filepath):
+        with open(filepath, 'wb') as f:
+            f.write(obj[:len(obj) // 2])
+            f.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    LocalBackend.put = put
+
+
 @HOOKS.register_module()
 class KillMidSaveHook(Hook):
     """Makes the checkpoint write of epoch ``epoch`` stop half-way with
@@ -21,15 +35,7 @@ class KillMidSaveHook(Hook):
     def before_save_checkpoint(self, runner, checkpoint) -> None:
         if runner._resume or runner.epoch + 1 != self.epoch:
             return
-        from mmengine.fileio import LocalBackend
-
-        def put(self_, obj, filepath):
-            with open(filepath, 'wb') as f:
-                f.write(obj[:len(obj) // 2])
-                f.flush()
-            os.kill(os.getpid(), signal.SIGKILL)
-
-        LocalBackend.put = put
+        _kill_on_next_write()
 
 
 @HOOKS.register_module()
@@ -60,12 +66,4 @@ class KillMidBestSaveHook(Hook):
     def before_save_checkpoint(self, runner, checkpoint) -> None:
         if runner._resume or 'optimizer' in checkpoint:
             return
-        from mmengine.fileio import LocalBackend
-
-        def put(self_, obj, filepath):
-            with open(filepath, 'wb') as f:
-                f.write(obj[:len(obj) // 2])
-                f.flush()
-            os.kill(os.getpid(), signal.SIGKILL)
-
-        LocalBackend.put = put
+        _kill_on_next_write()
