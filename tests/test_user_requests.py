@@ -196,6 +196,7 @@ def _readme_reference():
 
 def _documented_modules():
     from mmmultimix import datasets, engine, evaluation, models
+    from mmmultimix.models.detection import FixedSSDHead
     return {
         'MultiMixClassifier': models.MultiMixClassifier,
         'MultiMix': models.MultiMix,
@@ -219,6 +220,17 @@ def _documented_modules():
         'OODMetric': evaluation.OODMetric,
         'AlignmentUniformity': evaluation.AlignmentUniformity,
         'ExpectedCalibrationError': evaluation.ExpectedCalibrationError,
+        'StrictPretrained': engine.StrictPretrainedInit,
+        'MultiViewClsDataPreprocessor': models.MultiViewClsDataPreprocessor,
+        'AutocastOptimWrapper': engine.AutocastOptimWrapper,
+        'SafeCheckpointHook': engine.SafeCheckpointHook,
+        'FixedSSDHead': FixedSSDHead,
+        'OfflineCIFAR10': datasets.OfflineCIFAR10,
+        'OfflineCIFAR100': datasets.OfflineCIFAR100,
+        'TinyImageNet': datasets.TinyImageNet,
+        'Digits': datasets.Digits,
+        'OODDataset': evaluation.OODDataset,
+        'LoadImageIfPath': evaluation.LoadImageIfPath,
     }
 
 
