@@ -1,4 +1,5 @@
 """Checkpoints that a kill cannot lose: write, then rename, then prune."""
+import functools
 import glob
 import os
 import os.path as osp
@@ -67,10 +68,10 @@ class SafeCheckpointHook(CheckpointHook):
         name = self.filename_tmpl.format(step)
         self.last_ckpt = osp.join(self.out_dir, name)
         runner.message_hub.update_info('last_ckpt', self.last_ckpt)
-        tmp_name = f'.{name}.tmp'
-        runner.save_checkpoint(
+        _save_atomically(
+            runner.save_checkpoint,
             self.out_dir,
-            tmp_name,
+            name,
             self.file_client_args,
             save_optimizer=self.save_optimizer,
             save_param_scheduler=self.save_param_scheduler,
@@ -80,10 +81,6 @@ class SafeCheckpointHook(CheckpointHook):
             **self.args)
         if not is_main_process():
             return
-        tmp = osp.join(self.out_dir, tmp_name)
-        with open(tmp, 'rb') as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, self.last_ckpt)
         atomic_write_text(osp.join(runner.work_dir, 'last_checkpoint'),
                           self.last_ckpt)
         if stale is not None and stale != step:
@@ -99,18 +96,9 @@ class SafeCheckpointHook(CheckpointHook):
         check_finite_state(runner)
         stale = []  # the previous bests: removed once the new one is whole
         save = runner.save_checkpoint
-
-        def atomic_save(out_dir, filename, *args, **kwargs):
-            tmp_name = f'.{filename}.tmp'
-            save(out_dir, tmp_name, *args, **kwargs)
-            if is_main_process():
-                tmp = osp.join(out_dir, tmp_name)
-                with open(tmp, 'rb') as f:
-                    os.fsync(f.fileno())
-                os.replace(tmp, osp.join(out_dir, filename))
-
-        runner.save_checkpoint = atomic_save  # mmengine's best-save logic,
-        self.file_backend.remove = stale.append  # its writes made atomic
+        runner.save_checkpoint = functools.partial(  # mmengine's best-save
+            _save_atomically, save)  # logic, its writes made atomic
+        self.file_backend.remove = stale.append
         try:
             super()._save_best_checkpoint(runner, metrics)
         finally:
@@ -122,6 +110,20 @@ class SafeCheckpointHook(CheckpointHook):
             for path in stale:
                 if path not in best and osp.isfile(path):
                     os.remove(path)
+
+
+def _save_atomically(save, out_dir: str, filename: str, *args,
+                     **kwargs) -> None:
+    """``save(out_dir, filename, ...)`` (``Runner.save_checkpoint``) to
+    ``.<filename>.tmp``, then, on the main process, flushed to disk and
+    renamed to ``filename`` (atomic on POSIX)."""
+    tmp_name = f'.{filename}.tmp'
+    save(out_dir, tmp_name, *args, **kwargs)
+    if is_main_process():
+        tmp = osp.join(out_dir, tmp_name)
+        with open(tmp, 'rb') as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, osp.join(out_dir, filename))
 
 
 def check_finite_state(runner) -> None:
