@@ -84,26 +84,24 @@ def _needed(ds_cfg) -> List[str]:
     return need
 
 
+def _leaves(ds_cfg) -> list:
+    """The dataset configs inside wrappers (``ConcatDataset``,
+    ``RepeatDataset``, ``ClassBalancedDataset``), or the config itself."""
+    key = _WRAPPERS.get(_type(ds_cfg))
+    if key is None:
+        return [ds_cfg]
+    inner = ds_cfg.get(key)
+    inner = inner if isinstance(inner, (list, tuple)) else [inner]
+    return [leaf for d in inner for leaf in _leaves(d)]
+
+
 def missing_paths(ds_cfg) -> List[str]:
     """The paths a dataset config reads that do not exist (wrappers such as
     ``ConcatDataset`` and ``RepeatDataset`` checked through)."""
     if not ds_cfg:
         return []
-    key = _WRAPPERS.get(_type(ds_cfg))
-    if key is not None:
-        inner = ds_cfg.get(key)
-        inner = inner if isinstance(inner, (list, tuple)) else [inner]
-        return [p for d in inner for p in missing_paths(d)]
-    return [p for p in _needed(ds_cfg) if not osp.exists(p)]
-
-
-def _leaf_types(ds_cfg) -> List[str]:
-    key = _WRAPPERS.get(_type(ds_cfg))
-    if key is None:
-        return [_type(ds_cfg)]
-    inner = ds_cfg.get(key)
-    inner = inner if isinstance(inner, (list, tuple)) else [inner]
-    return [t for d in inner for t in _leaf_types(d)]
+    return [p for leaf in _leaves(ds_cfg) for p in _needed(leaf)
+            if not osp.exists(p)]
 
 
 def check_data(cfg, loaders=('train_dataloader', 'val_dataloader',
@@ -117,7 +115,7 @@ def check_data(cfg, loaders=('train_dataloader', 'val_dataloader',
         miss = missing_paths(ds_cfg)
         if not miss:
             continue
-        types = list(dict.fromkeys(_leaf_types(ds_cfg)))
+        types = list(dict.fromkeys(_type(d) for d in _leaves(ds_cfg)))
         layout = '; '.join(LAYOUTS.get(t, 'the paths the config names')
                            for t in types)
         more = f' (and {len(miss) - 1} more)' if len(miss) > 1 else ''
