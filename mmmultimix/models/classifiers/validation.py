@@ -1,8 +1,8 @@
 """Build-time checks of a ``MultiMixClassifier``'s parts: each error names
 the config key and what fits."""
 from ..mixers import EMBEDDING, FEATURE_MAP
-from ..utils import (affine_classifier, check_soft_target_loss,
-                     check_staged)
+from ..utils import (affine_classifier, check_labels,
+                     check_soft_target_loss, check_staged)
 
 __all__ = [
     'check_dense_head', 'check_mixer', 'check_batch_augments',
@@ -81,8 +81,7 @@ def check_mixing_head(model) -> None:
 def hard_accuracy(head, logits, data_samples) -> dict:
     """``accuracy_top-k`` of hard labels as mmpretrain's ``ClsHead``
     logs them with ``cal_acc`` (top-k of ``head.topk``)."""
-    import torch
     from mmpretrain.evaluation import Accuracy
-    labels = torch.cat([s.gt_label for s in data_samples]).to(logits.device)
+    labels = check_labels(data_samples, head.num_classes).to(logits.device)
     acc = Accuracy.calculate(logits.detach(), labels, topk=head.topk)
     return {f'accuracy_top-{k}': a for k, a in zip(head.topk, acc)}
