@@ -14,6 +14,14 @@ warnings.filterwarnings(
     'ignore', message='Fail to import ``MultiScaleDeformableAttention``',
     category=UserWarning)
 
+try:  # mmcv is no plain requirement (two flavours: setup.cfg, get_started)
+    import mmcv  # noqa: F401
+except ImportError as e:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        'mmmultimix needs mmcv in one of its two flavours: `pip install -e '
+        '".[lite]"` (mmcv-lite: classification) or `bash tools/build_mmcv.sh` '
+        '(mmcv with compiled ops: detection too); docs/get_started.md') from e
+
 from . import checkpoint  # noqa: F401,E402  (trusted-loading policy)
 from . import datasets, engine, evaluation, functional, models  # noqa: F401,E402
 from .registry import mirror_into_mmdet  # noqa: E402

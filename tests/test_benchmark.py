@@ -66,3 +66,75 @@ def test_step_memory_refuses_a_step_it_cannot_see(monkeypatch):
     monkeypatch.setattr(memory, '_rss_mb', lambda field: 512.0)
     with pytest.raises(RuntimeError, match='GLIBC_TUNABLES'):
         memory.step_memory(lambda: None, torch.device('cpu'))
+
+
+def test_cost_estimate_rests_on_costs_linear_in_the_batch():
+    """The GPU runbook's estimates extrapolate one training step's FLOPs
+    and saved activations from two small batches to the config's batch:
+    exact only if both are affine in the batch, which a third size checks
+    (MultiMix + dense + distil: mixing, dense head and teacher included);
+    the FLOPs of the no-mixup step match the model's convolutions and
+    linear layers counted by hand."""
+    import copy
+
+    import torch
+    from mmengine.config import Config
+    from mmpretrain.registry import MODELS
+
+    import mmmultimix  # noqa: F401
+    from mmmultimix.benchmark.cost import step_cost
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'demo',
+                                   'digits_dense_distil.py'))
+    model_cfg = copy.deepcopy(cfg.model)
+    model_cfg['mixer']['prob'] = 1.0
+    torch.manual_seed(0)
+    model = MODELS.build(model_cfg)
+    costs = [step_cost(model, b, 8, 1) for b in (2, 4, 6)]
+    (f2, s2), (f4, s4), (f6, s6) = costs
+    assert f6 - f4 == f4 - f2 > 0
+    assert s6 - s4 == s4 - s2 > 0
+
+    base = MODELS.build(Config.fromfile(osp.join(
+        ROOT, 'configs', 'demo', 'digits_baseline.py')).model)
+    flops, _ = step_cost(base, 4, 8, 1)
+    counted, hooks = [0], []
+
+    def conv(m, inp, out):  # 2·MACs; backward: input and weight grads
+        k = m.weight[0].numel()
+        counted[0] += 2 * out.numel() * k * 3
+        if m is first:  # no input gradient for the first layer's input
+            counted[0] -= 2 * out.numel() * k
+
+    def linear(m, inp, out):
+        counted[0] += 2 * out.numel() * m.in_features * 3
+
+    convs = [m for m in base.modules() if isinstance(m, torch.nn.Conv2d)]
+    first = convs[0]
+    for m in base.modules():
+        if isinstance(m, torch.nn.Conv2d):
+            hooks.append(m.register_forward_hook(conv))
+        elif isinstance(m, torch.nn.Linear):
+            hooks.append(m.register_forward_hook(linear))
+    from mmpretrain.structures import DataSample
+    with torch.no_grad():
+        base.loss(torch.randn(4, 1, 8, 8),
+                  [DataSample().set_gt_label(0) for _ in range(4)])
+    assert flops == counted[0]
+
+
+def test_runbook_rows_are_what_the_estimator_prints():
+    """docs/gpu_runbook.md's cost table is the estimator's output: two of
+    its rows (a plain and a dense + distil config) regenerate verbatim."""
+    configs = ['r18_cifar100_multimix', 'r18_cifar100_dense_distil']
+    proc = subprocess.run(
+        [sys.executable, 'tools/analysis/estimate_cost.py'] +
+        [osp.join('configs', 'multimix', c + '.py') for c in configs],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        env=dict(os.environ, OMP_NUM_THREADS='1'))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = [line for line in proc.stdout.splitlines()
+            if line.startswith('| `')]
+    assert len(rows) == 2
+    page = open(osp.join(ROOT, 'docs', 'gpu_runbook.md')).read()
+    for row in rows:
+        assert row in page, row

@@ -25,3 +25,72 @@ def test_detection_without_compiled_ops_names_the_build_command(monkeypatch):
     require_compiled_ops(cls)  # classification never needs them
     with pytest.raises(RuntimeError, match='bash tools/setup_env.sh full'):
         require_compiled_ops(det)
+
+
+def _declared():
+    """setup.cfg's install_requires and extras, as packaging Requirements."""
+    import configparser
+    import os.path as osp
+
+    from packaging.requirements import Requirement
+    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    cfg = configparser.ConfigParser()
+    cfg.read(osp.join(root, 'setup.cfg'))
+
+    def reqs(text):
+        return [Requirement(line) for line in text.strip().splitlines()
+                if line.strip() and not line.strip().startswith('#')]
+
+    base = reqs(cfg['options']['install_requires'])
+    extras = {k: reqs(v) for k, v in cfg['options.extras_require'].items()}
+    return root, base, extras
+
+
+def test_ranges_keep_a_users_torch_and_admit_the_pins():
+    """The ranges are declared once (setup.cfg): torch from 2.11 (the GPU
+    images' series) with no upper bound, so `pip install -e .` never
+    replaces a user's torch; every exact pin the suite runs with
+    (tools/constraints.txt) lies inside its range; tools/setup_env.sh
+    names no version of its own."""
+    import os.path as osp
+
+    from packaging.requirements import Requirement
+    root, base, extras = _declared()
+    declared = {r.name: r for r in base}
+    for reqs in extras.values():
+        declared.update({r.name: r for r in reqs})
+    torch = declared['torch']
+    for version in ('2.11.0', '2.14.1', '2.15.0', '3.0.0'):
+        assert torch.specifier.contains(version), version
+    assert not torch.specifier.contains('2.10.0')
+    assert not any(r.name in ('mmcv', 'mmcv-lite') for r in base), (
+        'mmcv has two flavours: an extra, never a plain requirement')
+    pins = [Requirement(line.split('#')[0].strip()) for line in open(
+        osp.join(root, 'tools', 'constraints.txt'))
+        if line.split('#')[0].strip()]
+    checked = 0
+    for pin in pins:
+        if pin.name in declared:
+            version = str(next(iter(pin.specifier)).version) \
+                if str(pin.specifier).startswith('==') else None
+            if version:
+                assert declared[pin.name].specifier.contains(version), (
+                    pin, declared[pin.name])
+                checked += 1
+    assert checked >= 6  # torch, torchvision, mmengine, mmcv(-lite), mmpretrain, mmdet
+    script = open(osp.join(root, 'tools', 'setup_env.sh')).read()
+    assert 'torch==' not in script and 'mmpretrain==' not in script
+
+
+def test_missing_mmcv_says_which_flavour_to_install():
+    """Without mmcv, importing mmmultimix names both flavours' commands
+    instead of mmpretrain's bare ModuleNotFoundError."""
+    import subprocess
+    import sys
+    code = ("import sys; sys.modules['mmcv'] = None\n"
+            "try:\n    import mmmultimix\nexcept ImportError as e:\n"
+            "    print(e)\n")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                         text=True, timeout=300).stdout
+    assert 'pip install -e ".[lite]"' in out
+    assert 'tools/build_mmcv.sh' in out

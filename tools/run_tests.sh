@@ -31,3 +31,10 @@ if [[ $# -eq 0 && "${SECOND_ISA:-1}" != 0 ]] && \
     tests/test_baselines.py tests/test_evaluation.py tests/test_dense.py \
     tests/test_precision.py tests/test_teacher_precision.py
 fi
+# the classification tests once more on the oldest supported torch (2.11),
+# in an environment built as a user's is: its torch first, then
+# `pip install -e ".[lite,tests,...]"`, which must keep it; SECOND_TORCH=0 skips
+if [[ $# -eq 0 && "${SECOND_TORCH:-1}" != 0 ]]; then
+  echo "[run_tests] the classification tests on torch 2.11 (tools/second_torch.sh)" >&2
+  PYTEST_WORKERS="${WORKERS}" bash "${ROOT}/tools/second_torch.sh"
+fi

@@ -8,10 +8,13 @@
 #                                   the test suite): builds mmcv 2.1.0 with C++20
 #                                   once (15-30 min on 2 cores) and caches the wheel
 #
-# Both create ./.venv with the pinned stack: torch 2.14.1, torchvision 0.29.1,
-# mmengine 0.10.7, mmcv(-lite) 2.1.0, mmpretrain 1.2.0, mmdet 3.3.0, and
-# Ray 2.60.0 (the studies' and the demo's engine) and Sphinx 9.0.4 with
-# MyST and furo (the docs, built by the test suite). The full
+# Both create ./.venv and install mmmultimix (editable) with every extra of
+# setup.cfg, which declares the supported ranges once, under the exact
+# versions of tools/constraints.txt (torch 2.14.1, torchvision 0.29.1,
+# mmengine 0.10.7, mmcv(-lite) 2.1.0, mmpretrain 1.2.0, mmdet 3.3.0, Ray
+# 2.60.0, Sphinx 9.0.4). To install into an environment of your own
+# instead (your torch stays): pip install -e ".[lite]" and the docs'
+# get_started page. The full
 # flavour serves everything the light one does, so `light` after `full` keeps
 # the compiled ops. Stamp files in .venv say what is installed; a switch
 # removes the mmcv stamp before it touches mmcv, so an interrupted switch is
@@ -30,7 +33,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${ROOT}/.venv"
 CACHE="${MMMULTIMIX_CACHE:-${HOME}/.cache/mmmultimix}"
 PYTHON="${PYTHON:-python3}"
-BASE_CONTENT="torch==2.14.1 torchvision==0.29.1 mmengine==0.10.7 mmpretrain==1.2.0 mmdet==3.3.0 opencv-contrib gco scipy setuptools<80.9 ray==2.60.0 sphinx==9.0.4 myst-parser==5.2.0 furo==2025.12.19 v8"
+EXTRAS="detection,baselines,studies,analysis,docs,tests"
+# what the base install is made of: a change to setup.cfg's declarations or
+# to the pins reinstalls it (pip then changes only what moved)
+BASE_CONTENT="v9 ${EXTRAS} $(cat "${ROOT}/setup.cfg" "${ROOT}/tools/constraints.txt" | sha256sum | cut -c1-16)"
 
 log() { echo "[setup_env] $*" >&2; }
 
@@ -107,22 +113,14 @@ CONSTRAINTS="${ROOT}/tools/constraints.txt"
 
 if [[ ! -f "${BASE_STAMP}" || "$(cat "${BASE_STAMP}")" != "${BASE_CONTENT}" ]]; then
   rm -f "${BASE_STAMP}"
-  log "installing torch, mmengine, mmpretrain, mmdet and tools (nothing compiled; ~2 min fresh)"
-  # setuptools < 80.9: mmengine imports pkg_resources, which 80.9 and later
-  # deprecate with a UserWarning on every command (before: a
-  # DeprecationWarning, hidden by default)
-  "${PIP[@]}" install -q -c "${CONSTRAINTS}" torch==2.14.1 torchvision==0.29.1 \
-    'setuptools>=77,<80.9' wheel ninja 'numpy<2.3' mmengine==0.10.7 \
-    addict packaging Pillow pyyaml yapf 'opencv-contrib-python-headless<5' \
-    mmpretrain==1.2.0 mmdet==3.3.0 scipy scikit-learn pytest pytest-xdist \
-    matplotlib pycocotools umap-learn gco-wrapper ray==2.60.0 \
-    sphinx==9.0.4 myst-parser==5.2.0 furo==2025.12.19
+  log "installing torch, mmengine, mmpretrain, mmdet and tools from setup.cfg under tools/constraints.txt (nothing compiled; ~2 min fresh)"
+  "${PIP[@]}" install -q -c "${CONSTRAINTS}" 'setuptools>=77,<80.9' wheel ninja
+  "${PIP[@]}" install -q -c "${CONSTRAINTS}" --no-build-isolation \
+    -e "${ROOT}[${EXTRAS}]"
   # mmcv(-lite) asks for opencv-python; the contrib build (SaliencyMix's
   # fine-grained saliency) provides the same cv2 module: only one may stay
   "${PIP[@]}" uninstall -q -y opencv-python opencv-python-headless opencv-contrib-python >/dev/null 2>&1 || true
   "${PIP[@]}" install -q -c "${CONSTRAINTS}" --no-deps --force-reinstall 'opencv-contrib-python-headless<5'
-  log "installing mmmultimix (editable)"
-  "${PIP[@]}" install -q -c "${CONSTRAINTS}" --no-deps --no-build-isolation -e "${ROOT}"
   echo "${BASE_CONTENT}" > "${BASE_STAMP}"
 fi
 
@@ -145,32 +143,9 @@ PYEOF
   exit 0
 fi
 
-if [[ -z "${FORCE_CUDA:-}" ]]; then
-  if command -v nvcc >/dev/null 2>&1 && "${PY}" -c "import torch,sys; sys.exit(0 if torch.cuda.is_available() else 1)"; then
-    FORCE_CUDA=1
-  else
-    FORCE_CUDA=0
-  fi
-fi
-WHEEL_DIR="${CACHE}/mmcv-2.1.0-torch2.14.1-cuda${FORCE_CUDA}"
-mkdir -p "${WHEEL_DIR}"
-if ! ls "${WHEEL_DIR}"/mmcv-2.1.0-*.whl >/dev/null 2>&1; then
-  log "building mmcv 2.1.0's compiled ops (FORCE_CUDA=${FORCE_CUDA}) for mmdet's detectors and the test suite: 15-30 min on 2 cores, once (cached in ${WHEEL_DIR})"
-  BUILD="$(mktemp -d)"
-  trap 'rm -rf "${BUILD}"' EXIT
-  "${PIP[@]}" download -q --no-deps --no-binary :all: -d "${BUILD}" mmcv==2.1.0
-  tar -xzf "${BUILD}"/mmcv-2.1.0.tar.gz -C "${BUILD}"
-  SRC="${BUILD}/mmcv-2.1.0"
-  # torch >= 2.10 headers need C++20; mmcv 2.1.0 hard-codes c++14/c++17.
-  sed -i -e 's/-std=c++14/-std=c++20/g' -e 's/-std=c++17/-std=c++20/g' "${SRC}/setup.py"
-  (cd "${SRC}" && MMCV_WITH_OPS=1 FORCE_CUDA="${FORCE_CUDA}" MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
-     "${PIP[@]}" wheel -q --no-build-isolation --no-deps -w "${BUILD}/dist" .)
-  cp "${BUILD}"/dist/mmcv-2.1.0-*.whl "${WHEEL_DIR}/.tmp.whl"
-  mv "${WHEEL_DIR}/.tmp.whl" "${WHEEL_DIR}/$(basename "${BUILD}"/dist/mmcv-2.1.0-*.whl)"
-fi
 if [[ "$(mmcv_state)" != full ]]; then
-  log "installing mmcv with compiled ops from ${WHEEL_DIR}"
-  install_mmcv "$(ls "${WHEEL_DIR}"/mmcv-2.1.0-*.whl | head -1)"
+  rm -f "${MMCV_STAMP}"
+  PYTHON="${PY}" MMMULTIMIX_CACHE="${CACHE}" bash "${ROOT}/tools/build_mmcv.sh"
 fi
 "${PY}" - <<'PYEOF'
 import torch, torchvision, mmengine, mmcv, mmpretrain, mmdet
