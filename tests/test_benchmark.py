@@ -138,3 +138,30 @@ def test_runbook_rows_are_what_the_estimator_prints():
     page = open(osp.join(ROOT, 'docs', 'gpu_runbook.md')).read()
     for row in rows:
         assert row in page, row
+
+
+def test_device_check_runs_on_the_cpu_at_tiny_sizes():
+    """The device check's steps (the GPU call's first part) run here at the
+    dry run's sizes: the paper's baselines in both layouts, bf16 with Λ
+    and the loss in fp32; fp16's loss scaling is CUDA's, said so."""
+    import torch
+    from mmengine.config import Config
+
+    import mmmultimix  # noqa: F401
+    from mmmultimix.benchmark.device_check import (format_rows, mixer_steps,
+                                                   precision_steps)
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'multimix',
+                                   'r18_cifar100_baseline.py'))
+    rows = mixer_steps(cfg, 'cpu', 'tiny', steps=1,
+                       names=['zeta_mixup', 'puzzlemix'])
+    rows += precision_steps(cfg, 'cpu', 'tiny', steps=1)
+    assert [(r['variant'], r['layout'], r['precision']) for r in rows] == [
+        ('zeta_mixup', 'standard', 'fp32'),
+        ('zeta_mixup', 'channels_last', 'fp32'),
+        ('puzzlemix', 'standard', 'fp32'),
+        ('puzzlemix', 'channels_last', 'fp32'),
+        ('dense_distil', 'standard', 'bf16'),
+        ('dense_distil', 'standard', 'fp16')]
+    assert all(torch.isfinite(torch.tensor(r['loss'])) for r in rows[:5])
+    assert rows[5]['s_per_step'] is None and 'needs CUDA' in rows[5]['note']
+    assert 'graph cuts on the CPU' in format_rows(rows, 'cpu')

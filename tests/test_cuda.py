@@ -128,3 +128,40 @@ def test_mixer_generator_follows_repeated_moves():
     assert mixer.sample(8, torch.device('cuda')).lam.is_cuda
     mixer.cpu()
     assert mixer.generator.device.type == 'cpu'
+
+
+def _r18():
+    import os.path as osp
+
+    from mmengine.config import Config
+    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    return Config.fromfile(osp.join(root, 'configs', 'multimix',
+                                    'r18_cifar100_baseline.py'))
+
+
+@pytest.mark.parametrize('name', ['alignmixup', 'puzzlemix', 'saliencymix',
+                                  'zeta_mixup'])
+def test_baseline_mixer_trains_on_cuda_in_both_layouts(name):
+    """The paper's baselines on the device (PuzzleMix's graph cuts on the
+    CPU), standard and channels-last, through the benchmark's step."""
+    from mmmultimix.benchmark.device_check import mixer_steps
+    if name == 'puzzlemix':
+        pytest.importorskip('gco', reason='gco-wrapper not installed')
+    if name == 'saliencymix' and not hasattr(
+            pytest.importorskip('cv2'), 'saliency'):
+        pytest.skip('OpenCV contrib (cv2.saliency) not installed: its 64 MB '
+                    'wheel is more than a device call carries')
+    rows = mixer_steps(_r18(), 'cuda', 'tiny', steps=2, names=[name])
+    assert [r['layout'] for r in rows] == ['standard', 'channels_last']
+    assert all(r['loss'] == r['loss'] for r in rows)  # finite (else raised)
+
+
+def test_fp16_with_loss_scaling_and_bf16_train_on_cuda():
+    """MultiMix + dense + distil in fp16 (AmpOptimWrapper: autocast and a
+    finite loss scale) and in bf16 (model.precision): finite fp32 losses,
+    Λ sampled in fp32 (precision_steps raises otherwise)."""
+    from mmmultimix.benchmark.device_check import precision_steps
+    rows = precision_steps(_r18(), 'cuda', 'tiny', steps=2)
+    assert [r['precision'] for r in rows] == ['bf16', 'fp16']
+    assert all(r['s_per_step'] is not None for r in rows)
+    assert 'loss scale' in rows[1]['note']

@@ -71,3 +71,39 @@ def test_cross_rank_multimix_equals_single_process(tmp_path):
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     assert 'CROSS_RANK_OK' in proc.stdout
+
+
+def test_more_ranks_than_gpus_share_them_over_gloo(monkeypatch):
+    """2 ranks on a 1-GPU node (the device check's DDP): NCCL refuses two
+    ranks on one device and mmengine would ask for GPU 1; each rank takes
+    GPU LOCAL_RANK % count and the group is gloo (checked without a GPU:
+    CUDA's answers and set_device replaced, a 1-process gloo group)."""
+    import torch
+    import torch.distributed as dist
+    from mmengine.config import Config
+
+    from mmmultimix.engine import distributed as D
+    picked = []
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(torch.cuda, 'device_count', lambda: 1)
+    monkeypatch.setattr(torch.cuda, 'set_device', picked.append)
+    env = dict(LOCAL_WORLD_SIZE='2', LOCAL_RANK='1', RANK='0',
+               WORLD_SIZE='1', MASTER_ADDR='127.0.0.1',
+               MASTER_PORT=str(_free_port()))
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    cfg = Config(dict(launcher='pytorch'))
+    try:
+        D.setup_distributed(cfg)
+        assert picked == [0]
+        assert dist.get_backend() == 'gloo'
+        assert cfg.env_cfg.dist_cfg.backend == 'gloo'
+        assert cfg.model_wrapper_cfg.type == 'DeviceAgnosticDDP'
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
+    # one rank per GPU: mmengine's own path, nothing set up here
+    monkeypatch.setenv('LOCAL_WORLD_SIZE', '1')
+    cfg = Config(dict(launcher='pytorch'))
+    D.setup_distributed(cfg)
+    assert 'model_wrapper_cfg' not in cfg and not dist.is_initialized()

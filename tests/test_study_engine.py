@@ -193,3 +193,78 @@ def test_address_with_nothing_listening_fails_at_once(tmp_path):
         proc.stderr
     assert time.time() - t0 < 60
     assert not (tmp_path / 'runs.json').exists()
+
+
+def test_without_ray_the_runs_go_in_this_process(monkeypatch, tmp_path,
+                                                 capsys):
+    """Ray not installed: the same execute() runs every job in the driver,
+    one after another, reports a failing one and goes on, honours STOP;
+    a cluster address without Ray is an error naming the install."""
+    monkeypatch.setattr(E, 'ray_installed', lambda address=None: False)
+    out = str(tmp_path)
+    failures = []
+    results = E.execute(_jobs(4), {}, out, n_jobs=2, fn=fails_on_seed_2,
+                        failures=failures)
+    assert sorted(results) == ['k0', 'k1', 'k3']
+    assert [f.key for f in failures] == ['k2']
+    assert load_cache(out) == results
+    calls = open(osp.join(out, 'calls.log')).read().split('\n')
+    assert {line.split()[-1] for line in calls if line} == {str(os.getpid())}
+    assert 'FAILED cfg seed 2 epochs 1 [k2]' in capsys.readouterr().err
+    stop = tmp_path / 'stop'
+    stop.mkdir()
+    assert list(E.execute(_jobs(3), {}, str(stop), fn=asks_to_stop)) == [
+        'k0']
+    monkeypatch.undo()
+    import builtins
+    real = builtins.__import__
+
+    def no_ray(name, *a, **k):
+        if name == 'ray':
+            raise ImportError('no ray here')
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(builtins, '__import__', no_ray)
+    assert E.ray_installed() is False
+    with pytest.raises(ImportError, match=r'needs Ray \(pip install'):
+        E.ray_installed('10.0.0.1:6379')
+
+
+_NO_RAY = ("import runpy, sys; sys.modules['ray'] = None; "
+           "sys.argv = ['reproduce.py'] + sys.argv[1:]; "
+           "runpy.run_path('tools/analysis/reproduce.py', "
+           "run_name='__main__')")
+
+
+def test_long_smoke_without_ray_records_what_ray_records(tmp_path):
+    """reproduce.py's long study (its smoke plan, the data_epochs part)
+    in-process without Ray writes the records and report that the Ray
+    engine writes (all but the wall-clock times)."""
+    import json
+    args = ['--study', 'long', '--smoke', '--part', 'data_epochs',
+            '--jobs', '1']
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    outs = {}
+    for how, cmd in (('ray', [sys.executable, 'tools/analysis/reproduce.py']),
+                     ('none', [sys.executable, '-c', _NO_RAY])):
+        out = tmp_path / how
+        proc = subprocess.run(cmd + args + ['--out', str(out)], cwd=ROOT,
+                              env=env, capture_output=True, text=True,
+                              timeout=900)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        outs[how] = out
+    ray, none = (json.loads((outs[h] / 'runs.json').read_text())
+                 for h in ('ray', 'none'))
+    assert len(ray) == 4 and ray.keys() == none.keys()
+    timing = ('wall_s', 'train_s')
+    for key in ray:
+        a, b = ray[key], none[key]
+        assert {k: v for k, v in a.items() if k != 'meta'} == \
+            {k: v for k, v in b.items() if k != 'meta'}
+        assert {k: v for k, v in a['meta'].items() if k not in timing} == \
+            {k: v for k, v in b['meta'].items() if k not in timing}
+    reports = [sorted(p.name for p in outs[h].glob('*.md')) for h in outs]
+    assert reports[0] == reports[1] and reports[0]
+    for name in reports[0]:
+        assert (outs['ray'] / name).read_text() == \
+            (outs['none'] / name).read_text()

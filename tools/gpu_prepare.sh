@@ -2,10 +2,12 @@
 # Prepares what a device run carries (the device machine has no internet):
 # .gpu/wheels (pure-python mmengine, mmpretrain, mmcv-lite and small
 # dependencies, and the numpy the project pins, downloaded here from the
-# package registry for the device's Python, DEVICE_PYTHON, default 3.12) and
+# package registry for the device's Python, DEVICE_PYTHON, default 3.12;
+# gco-wrapper built with that Python) and
 # data/fashion-mnist (the four idx .gz files, 30 MB). Both paths are git-
 # ignored: name them in the device tool's `carry`:
 #   carry=[".gpu", "data/fashion-mnist"], command="bash tools/gpu_check.sh all"
+# (what it writes stays under 64 MiB with the working tree: it prints the size)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -23,6 +25,12 @@ rm -rf .gpu/wheels && mkdir -p .gpu/wheels
   termcolor platformdirs mat4py model-index==0.1.11 ordered-set einops rich \
   markdown-it-py mdurl pygments 'importlib_metadata<8.8' zipp \
   "numpy==$("$PY" -c 'import numpy; print(numpy.__version__)')"
+# gco-wrapper (PuzzleMix's graph cuts) has no binary wheel for the device's
+# Python on the registry: built here, once, with that Python (~20 s)
+source "${ROOT}/tools/device_python.sh"
+"${DEVICE_PY}" -m pip wheel -q --no-deps -w .gpu/wheels gco-wrapper
+# not carried: opencv-contrib-python-headless (SaliencyMix's cv2.saliency),
+# a 64 MB wheel, more than a device call carries; the check says so
 mkdir -p data/fashion-mnist
 for f in train-images-idx3-ubyte train-labels-idx1-ubyte \
          t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do

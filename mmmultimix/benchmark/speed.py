@@ -90,13 +90,16 @@ def make_step(model, device, batch_size, img_size, in_channels, lr=0.1):
     samples = [DataSample().set_gt_label(int(y)) for y in labels]
 
     def step():
+        """One SGD step; returns its loss (detached)."""
         opt.zero_grad(set_to_none=True)
         losses = model.loss(x, samples)
-        sum(v for k, v in losses.items() if 'loss' in k).backward()
+        total = sum(v for k, v in losses.items() if 'loss' in k)
+        total.backward()
         opt.step()
         model.update_teacher()
         if device.type == 'cuda':
             torch.cuda.synchronize(device)
+        return total.detach()
 
     return step
 

@@ -1,4 +1,5 @@
-"""DDP on CPU (gloo) through mmengine's launchers.
+"""DDP on CPU (gloo) through mmengine's launchers, and with more ranks than
+GPUs (a check of 2 ranks on one GPU).
 
 mmengine 0.10.7's ``pytorch`` launcher calls ``torch.cuda.set_device`` and
 wraps the model with ``device_ids=[LOCAL_RANK]``, both of which fail without
@@ -33,21 +34,40 @@ class DeviceAgnosticDDP(MMDistributedDataParallel):
 
     def __init__(self, module, detect_anomalous_params: bool = False,
                  **kwargs):
-        if next(module.parameters()).device.type == 'cpu':
+        device = next(module.parameters()).device
+        if device.type == 'cpu':
             kwargs.pop('device_ids', None)
+            kwargs.pop('output_device', None)
+        elif 'device_ids' in kwargs:  # the module's GPU, not LOCAL_RANK's
+            kwargs['device_ids'] = [device.index]
             kwargs.pop('output_device', None)
         super().__init__(module=module,
                          detect_anomalous_params=detect_anomalous_params,
                          **kwargs)
 
 
+def _ranks_share_gpus() -> bool:
+    """More ranks on this node than GPUs (``LOCAL_WORLD_SIZE``, torchrun's):
+    NCCL refuses two ranks on one device, and mmengine would ask for GPU
+    ``LOCAL_RANK``, which does not exist; gloo shares the devices."""
+    local = int(os.environ.get('LOCAL_WORLD_SIZE', '1'))
+    return local > torch.cuda.device_count()
+
+
 def setup_distributed(cfg) -> None:
-    """Prepares ``cfg`` for a distributed launch without CUDA: initialises
-    a gloo process group from the launcher's environment and uses
-    :class:`DeviceAgnosticDDP`. No-op with CUDA or ``launcher='none'``."""
+    """Prepares ``cfg`` for a distributed launch without CUDA (or with more
+    ranks per node than GPUs, e.g. 2 ranks checked on one GPU, each then on
+    GPU ``LOCAL_RANK % count``): initialises a gloo process group from the
+    launcher's environment and uses :class:`DeviceAgnosticDDP`. No-op with
+    one rank per GPU (mmengine's own NCCL path) or ``launcher='none'``."""
     launcher = cfg.get('launcher', 'none')
-    if launcher == 'none' or torch.cuda.is_available():
+    if launcher == 'none':
         return
+    if torch.cuda.is_available():
+        if not _ranks_share_gpus():
+            return
+        torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', '0')) %
+                              torch.cuda.device_count())
     import torch.distributed as dist
     if launcher == 'slurm':
         # slurm sets these for srun tasks
@@ -60,8 +80,9 @@ def setup_distributed(cfg) -> None:
         os.environ.setdefault('MASTER_ADDR', '127.0.0.1')
     if not dist.is_initialized():
         dist.init_process_group(backend='gloo')
-    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
-    cfg.env_cfg.dist_cfg.backend = 'gloo'
+    env_cfg = dict(cfg.get('env_cfg') or {})
+    env_cfg['dist_cfg'] = dict(env_cfg.get('dist_cfg') or {}, backend='gloo')
+    cfg.env_cfg = env_cfg
     if cfg.get('model_wrapper_cfg') is None:
         cfg.model_wrapper_cfg = dict(type='DeviceAgnosticDDP')
 

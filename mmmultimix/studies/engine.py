@@ -21,12 +21,15 @@ declared, on this machine by default or on a Ray cluster when given one.
   a key is recorded once, whatever happened on the way.
 * **STOP.** A file ``<out>/STOP`` lets the runs in flight finish and starts
   no other (e.g. before a session ends).
+* **Without Ray.** Where Ray is not installed (and no ``address`` is given)
+  the runs run in this process, one after another, with the same threads,
+  records, cache and report: Ray stays the engine wherever it is installed
+  (the extra ``studies``).
 
 :func:`run_tasks` is the loop itself (any function over any items, results
 as they finish: the demo uses it); :func:`execute` adds the cache, the
 progress line and the study's report of failures.
 """
-import math
 import os
 import os.path as osp
 import socket
@@ -34,10 +37,11 @@ import sys
 import time
 import warnings
 
+from .progress import Progress
 from .records import check_seeding, write_cache
 
 __all__ = ['connect', 'check_address', 'run_tasks', 'execute', 'Failure',
-           'default_threads']
+           'default_threads', 'ray_installed']
 
 DEFAULT_RETRIES = 2
 
@@ -120,10 +124,28 @@ def default_threads(n_jobs: int) -> int:
     return max(1, min(n, int(env))) if env.isdigit() and int(env) else n
 
 
+def ray_installed(address: str = None) -> bool:
+    """Whether the studies run as Ray tasks: Ray is importable. Without
+    it the runs go in this process, unless a cluster ``address`` (or
+    ``RAY_ADDRESS``) asks for Ray, which is then an error naming the
+    install."""
+    try:
+        import ray  # noqa: F401
+        return True
+    except ImportError:
+        if address or os.environ.get('RAY_ADDRESS'):
+            raise ImportError(
+                f'--address {address or os.environ["RAY_ADDRESS"]} needs Ray '
+                '(pip install -e ".[studies]"); without it the runs go in '
+                'this process, one after another') from None
+        return False
+
+
 def _task(fn, args, threads, cwd, ignore):
-    """What runs in a Ray worker: ``fn(*args)`` with ``threads`` torch
-    threads, in the driver's working directory where it exists (relative
-    data paths), the warnings matching ``ignore`` silenced."""
+    """What runs in a Ray worker (or, without Ray, in this process):
+    ``fn(*args)`` with ``threads`` torch threads, in the driver's working
+    directory where it exists (relative data paths), the warnings matching
+    ``ignore`` silenced."""
     import torch
     os.environ['OMP_NUM_THREADS'] = str(threads)
     torch.set_num_threads(threads)
@@ -134,14 +156,40 @@ def _task(fn, args, threads, cwd, ignore):
         return fn(*args)
 
 
+def _in_process(fn, tasks: dict, threads: int, stop_file: str, ignore: str):
+    """:func:`run_tasks` without Ray: the calls one after another in this
+    process (torch's thread count restored after each)."""
+    import torch
+    before = torch.get_num_threads(), os.environ.get('OMP_NUM_THREADS')
+    cwd = os.getcwd()
+    for key, args in tasks.items():
+        if stop_file and osp.exists(stop_file):
+            return
+        try:
+            result, failure = _task(fn, tuple(args), threads, cwd, ignore), \
+                None
+        except Exception as e:  # noqa: BLE001 (reported, others go on)
+            result, failure = None, Failure(key, args, e)
+        finally:
+            os.chdir(cwd)
+            torch.set_num_threads(before[0])
+            if before[1] is None:
+                os.environ.pop('OMP_NUM_THREADS', None)
+            else:
+                os.environ['OMP_NUM_THREADS'] = before[1]
+        yield key, result, failure
+
+
 def _slots(n_jobs: int, threads: int, gpus: float, address: str = None):
     """``(ray, slots)``: the ``ray`` module connected for ``n_jobs`` runs of
     ``threads`` threads (the cluster at ``address``, default
     ``RAY_ADDRESS``, else this machine's own instance with ``n_jobs *
     threads`` CPUs, at least its cores) and the runs in flight at once: as
     many as the instance's CPUs (and GPU fractions) hold; on this machine's
-    own instance at most ``n_jobs``."""
+    own instance at most ``n_jobs``. Without Ray: ``(None, 1)``."""
     address = address or os.environ.get('RAY_ADDRESS') or None
+    if not ray_installed(address):
+        return None, 1
     ray = connect(address, cpus=None if address else max(
         _cores(), n_jobs * threads))
     res = ray.cluster_resources()
@@ -162,11 +210,16 @@ def run_tasks(fn, tasks: dict, n_jobs: int = 1, address: str = None,
     given order, as many at a time as the instance holds (``n_jobs`` here:
     the local instance gets ``n_jobs * threads`` CPUs). ``fn`` must be
     importable by the workers (a module's function) or picklable by value.
-    With ``stop_file`` existing, no new call starts."""
+    With ``stop_file`` existing, no new call starts. Without Ray the calls
+    run in this process, one after another (``retries`` does not apply:
+    a killed process is the driver itself)."""
     if not tasks:
         return
     threads = threads or default_threads(n_jobs)
     ray, slots = _slots(n_jobs, threads, gpus, address)
+    if ray is None:
+        yield from _in_process(fn, tasks, threads, stop_file, ignore)
+        return
     remote = ray.remote(_task).options(
         num_cpus=threads, num_gpus=gpus or 0, max_retries=retries,
         retry_exceptions=False)
@@ -187,47 +240,6 @@ def run_tasks(fn, tasks: dict, n_jobs: int = 1, address: str = None,
                 yield key, ray.get(ref), None
             except Exception as e:  # noqa: BLE001 (reported, others go on)
                 yield key, None, Failure(key, tasks[key], e)
-
-
-class Progress:
-    """One line: runs done / total, failures, the last run, and an ETA
-    from the runs' measured times (their estimated costs rescaled by the
-    ratio of measured to estimated time of the finished ones)."""
-
-    def __init__(self, costs: dict, slots: int, stream=None):
-        self.costs, self.slots = costs, max(1, slots)
-        self.stream = stream or sys.stdout
-        self.tty = getattr(self.stream, 'isatty', lambda: False)()
-        self.done, self.failed = 0, 0
-        self.est_done = self.real_done = 0.0
-        self.t0 = time.time()
-
-    def eta(self, left_keys) -> float:
-        left = sum(self.costs[k] for k in left_keys)
-        scale = self.real_done / self.est_done if self.est_done else None
-        if scale is None:  # nothing finished yet: no measured time
-            return math.nan
-        return left * scale / self.slots
-
-    def update(self, key, seconds, left_keys, what: str) -> None:
-        self.done += 1
-        self.est_done += self.costs[key]
-        self.real_done += seconds
-        eta = self.eta(left_keys)
-        total = len(self.costs)
-        line = (f'[{self.done}/{total}] {what} | '
-                f'{_hms(time.time() - self.t0)} elapsed, ETA '
-                f'{"?" if math.isnan(eta) else _hms(eta)}' +
-                (f' | {self.failed} failed' if self.failed else ''))
-        end = '' if self.tty and self.done < total else '\n'
-        print(('\r\033[K' if self.tty else '') + line, end=end,
-              file=self.stream, flush=True)
-
-
-def _hms(seconds: float) -> str:
-    seconds = int(math.ceil(max(0.0, seconds)))
-    return f'{seconds // 3600}h{seconds % 3600 // 60:02d}m' \
-        if seconds >= 3600 else f'{seconds // 60}m{seconds % 60:02d}s'
 
 
 def _describe(job) -> str:
@@ -296,8 +308,8 @@ def execute(jobs: dict, results: dict, out: str, n_jobs: int = 1,
         print(f'{stop} exists: no new run started (remove it to go on)',
               flush=True)
     if len(failures) > n_failed:
-        print(f'{len(failures) - n_failed} run(s) failed (not cached; the next '
-              'invocation retries them):', file=sys.stderr)
+        print(f'{len(failures) - n_failed} run(s) failed (not cached; the '
+              'next invocation retries them):', file=sys.stderr)
         for f in failures[n_failed:]:
             print(f'  {_describe(f.args[0])} [{f.key}]: {f.error}',
                   file=sys.stderr)

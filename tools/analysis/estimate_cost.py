@@ -3,7 +3,8 @@ H100 seconds per epoch (calibrated on the measured ResNet-50 throughput),
 memory per GPU (a lower bound) and checkpoint size, as a Markdown table
 (the GPU runbook's). How each figure is made: ``mmmultimix/benchmark/cost.py``.
 
-    python tools/analysis/estimate_cost.py configs/multimix/r18_cifar100_multimix.py ...
+    python tools/analysis/estimate_cost.py \
+        configs/multimix/r18_cifar100_multimix.py ...
 """
 import argparse
 import os.path as osp
