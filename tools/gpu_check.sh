@@ -50,7 +50,7 @@ if [[ "$DRY" == 1 ]]; then
   DEVICE=cpu
   source "${ROOT}/tools/device_python.sh"  # DEVICE_PY: a Python 3.12
   BASE="${ROOT}/.venv-device-base"
-  if [[ ! -f "${BASE}/.device-base-v2" ]]; then
+  if [[ ! -f "${BASE}/.device-base-v3" ]]; then
     echo "[gpu_check] dry run: the device's torch (2.11.0, Python 3.12) in ${BASE}, once" >&2
     rm -rf "${BASE}"
     "${DEVICE_PY}" -m venv "${BASE}" || exit 1
@@ -59,9 +59,9 @@ if [[ "$DRY" == 1 ]]; then
     "${BASE}/bin/python" -m pip install -q torch==2.11.0 torchvision==0.26.0 \
       pytest pytest-xdist matplotlib scipy scikit-learn \
       opencv-python-headless pyyaml rich pillow packaging markdown tabulate \
-      tqdm requests \
+      tqdm requests 'setuptools<81' \
       > "${BASE}/install.log" 2>&1 || { tail -20 "${BASE}/install.log"; exit 1; }
-    touch "${BASE}/.device-base-v2"
+    touch "${BASE}/.device-base-v3"
   fi
   # a fresh environment each dry run: the base's torch through a .pth,
   # everything else from the carried wheels only
@@ -69,7 +69,8 @@ if [[ "$DRY" == 1 ]]; then
   "${DEVICE_PY}" -m venv "${FRESH}" || exit 1
   SITE_BASE="$("${BASE}/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
   SITE_FRESH="$("${FRESH}/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
-  echo "${SITE_BASE}" > "${SITE_FRESH}/device-torch.pth"
+  # addsitedir: the base's own .pth files too (setuptools' distutils shim)
+  echo "import site; site.addsitedir('${SITE_BASE}')" > "${SITE_FRESH}/device-base.pth"
   PY="${FRESH}/bin/python"
   trap 'rm -rf "$(dirname "${FRESH}")"' EXIT
 else
@@ -96,7 +97,7 @@ step() {  # step NAME COMMAND...: timed, output in $OUT/NAME.txt
 echo "| step | exit | seconds |" > "$OUT/steps.md"
 echo "|---|---|---|" >> "$OUT/steps.md"
 TINY=()
-[[ "$DRY" == 1 ]] && TINY=(--tiny)
+[[ "$DRY" == 1 ]] && TINY=(--tiny --steps 1)
 
 env_step() {
   nvidia-smi --query-gpu=name,memory.total --format=csv 2>/dev/null \
@@ -135,8 +136,11 @@ bench_r50() {
 bench_r18() {
   local size=(--img-size 32 --batch-size 128 --dense-size 4 --reps 10 --warmup 3 --n-sweep 10 100 1000 10000)
   [[ "$DRY" == 1 ]] && size=(--img-size 16 --batch-size 8 --dense-size 2 --reps 1 --warmup 1 --n 50 --n-sweep 10 50)
+  # every variant but SaliencyMix (its OpenCV contrib wheel is not carried)
   "$PY" tools/analysis/benchmark_speed.py \
     configs/multimix/r18_cifar100_baseline.py "${size[@]}" \
+    --variants baseline input_mixup manifold_mixup multimix dense distil \
+    dense_distil alignmixup zeta_mixup puzzlemix \
     --device "$DEVICE" --teacher-dtype bf16 \
     --plot "$OUT/n_sweep_r18_$DEVICE.png" --out "$OUT/bench_r18_32.md"
 }
@@ -144,7 +148,8 @@ fashion() {
   local opts=(model.channels_last=True)
   local epochs=(--epochs "${FASHION_EPOCHS:-8}")
   if [[ "$DRY" == 1 ]]; then
-    opts+=(train_dataloader.dataset.num_per_class=2)
+    opts+=(train_dataloader.dataset.num_per_class=2
+           val_dataloader.dataset.indices=32 test_dataloader.dataset.indices=32)
     epochs=(--epochs 1)
   else
     opts+=(train_dataloader.num_workers=12 test_dataloader.num_workers=12)

@@ -57,9 +57,11 @@ export OMP_NUM_THREADS="${THREADS}" MKL_NUM_THREADS="${THREADS}"
 if [[ $# -eq 0 ]]; then
   # the classification tests (and the pure-Python detection checks of
   # configs and data); what needs mmcv's compiled ops, Ray or Sphinx runs in
-  # the main leg
+  # the main leg, and the DDP kill-and-resume on torch 2.11 in
+  # tests/test_gpu_check.py's dry run of the device call
   set -- --deselect "tests/test_user_requests.py::test_readme_config_reference_matches_signatures" \
     --deselect "tests/test_preflight.py::test_detection_fixtures[detection/faster-rcnn_r50_fpn_1x_coco.py-make_coco-annotations/instances_val2017.json]" \
+    --deselect "tests/test_safety.py::test_ddp_resume_is_exact_and_validation_matches_test_py" \
     tests/test_functional.py tests/test_baselines.py tests/test_classifier.py \
     tests/test_dense.py tests/test_distill.py tests/test_batched_views.py \
     tests/test_image_classifier_compat.py tests/test_precision.py \

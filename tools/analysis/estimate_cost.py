@@ -22,8 +22,8 @@ def main(argv=None):
     from mmengine.config import Config
 
     import mmmultimix  # noqa: F401  (registers the modules)
-    from mmmultimix.benchmark.cost import (CALIBRATION, config_cost,
-                                           format_costs)
+    from mmmultimix.benchmark.cost import (CALIBRATION, H100_R50_IMG_S,
+                                           config_cost, format_costs)
     from mmmultimix.benchmark.speed import quiet_logs
     quiet_logs()
     torch.set_grad_enabled(True)
@@ -33,6 +33,10 @@ def main(argv=None):
              config_cost(Config.fromfile(path), calibration=calib))
             for path in args.configs]
     print(format_costs(rows))
+    gflops = calib['flops_per_step'] / 1e9
+    print(f"\nrate: {osp.basename(CALIBRATION)}, {gflops:,.0f}"
+          f" GFLOPs a step at {H100_R50_IMG_S} img/s (measured, H100 fp32, "
+          f"m = {calib['batch']}) = {calib['flops_per_s'] / 1e12:.1f} TFLOP/s")
 
 
 if __name__ == '__main__':
