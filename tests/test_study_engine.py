@@ -90,14 +90,22 @@ def test_killed_worker_is_retried_and_every_run_recorded_once(
                                        'trainings']  # no claim, no lock
 
 
-def test_failing_run_is_reported_and_the_others_complete(
-        local_ray, tmp_path, capsys):
-    out = str(tmp_path)
+def _one_failure(out):
+    """Four jobs, seed 2 raising: the others recorded, that one reported
+    and not cached; returns the failures."""
     failures = []
     results = E.execute(_jobs(4), {}, out, n_jobs=2, fn=fails_on_seed_2,
                         failures=failures)
     assert sorted(results) == ['k0', 'k1', 'k3']
     assert [f.key for f in failures] == ['k2']
+    assert load_cache(out) == results
+    return failures
+
+
+def test_failing_run_is_reported_and_the_others_complete(
+        local_ray, tmp_path, capsys):
+    out = str(tmp_path)
+    failures = _one_failure(out)
     assert failures[0].error == 'ValueError: boom: a bad config value'
     err = capsys.readouterr().err
     assert 'FAILED cfg seed 2 epochs 1 [k2]: ValueError: boom' in err
@@ -202,12 +210,7 @@ def test_without_ray_the_runs_go_in_this_process(monkeypatch, tmp_path,
     a cluster address without Ray is an error naming the install."""
     monkeypatch.setattr(E, 'ray_installed', lambda address=None: False)
     out = str(tmp_path)
-    failures = []
-    results = E.execute(_jobs(4), {}, out, n_jobs=2, fn=fails_on_seed_2,
-                        failures=failures)
-    assert sorted(results) == ['k0', 'k1', 'k3']
-    assert [f.key for f in failures] == ['k2']
-    assert load_cache(out) == results
+    _one_failure(out)
     calls = open(osp.join(out, 'calls.log')).read().split('\n')
     assert {line.split()[-1] for line in calls if line} == {str(os.getpid())}
     assert 'FAILED cfg seed 2 epochs 1 [k2]' in capsys.readouterr().err
