@@ -96,7 +96,7 @@ def test_fashion_mnist_dir_and_the_message_off_debian(tmp_path, monkeypatch):
     them the error names the four files and where they go."""
     from mmmultimix.datasets.fashion_mnist import (_FILES,
                                                    fashion_mnist_roots)
-    src = FashionMNISTSplit.resolve_root(None)
+    src = osp.abspath(FashionMNISTSplit.resolve_root(None))
     mine = tmp_path / 'fm'
     mine.mkdir()
     for files in _FILES.values():

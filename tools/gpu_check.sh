@@ -112,10 +112,12 @@ install_step() {
     "$PY" -c 'import mmengine, mmcv, mmpretrain, mmmultimix; print("mmengine", mmengine.__version__, "mmcv", mmcv.__version__, "mmpretrain", mmpretrain.__version__)'
 }
 cuda_tests() {
-  # the tests with a CUDA path (skipped cleanly where there is none)
-  "$PY" -m pytest -q -p no:cacheprovider tests/test_cuda.py \
-    tests/test_precision.py tests/test_teacher_precision.py \
-    tests/test_baselines.py -k "cuda or CUDA or device"
+  # the tests with a CUDA path (skipped cleanly where there is none): all of
+  # test_cuda.py, and the device-parametrized ones of the others
+  "$PY" -m pytest -q -p no:cacheprovider tests/test_cuda.py &&
+    "$PY" -m pytest -q -p no:cacheprovider tests/test_precision.py \
+      tests/test_teacher_precision.py tests/test_baselines.py \
+      -k "cuda or CUDA or device"
 }
 ddp_step() {
   "$PY" -m pytest -q -p no:cacheprovider \
