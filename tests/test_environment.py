@@ -95,3 +95,40 @@ def test_missing_mmcv_says_which_flavour_to_install():
                          text=True, timeout=300).stdout
     assert 'pip install -e ".[lite]"' in out
     assert 'tools/build_mmcv.sh' in out
+
+
+def test_install_digest_follows_declarations_only(tmp_path):
+    """The environments' stamps (tools/test_env.sh's install_digest) change
+    with setup.cfg's install sections and the pins, not with pytest's or the
+    linter's options (editing those must not reinstall a venv)."""
+    import os.path as osp
+    import shutil
+    import subprocess
+    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    (tmp_path / 'tools').mkdir()
+    shutil.copy(osp.join(root, 'tools', 'constraints.txt'),
+                tmp_path / 'tools')
+    cfg = open(osp.join(root, 'setup.cfg')).read()
+
+    def digest(text):
+        (tmp_path / 'setup.cfg').write_text(text)
+        return subprocess.run(
+            ['bash', '-c', f'source {root}/tools/test_env.sh; '
+             f'install_digest {tmp_path}'], capture_output=True, text=True,
+            check=True).stdout.strip()
+
+    base = digest(cfg)
+    assert len(base) == 16
+    assert digest(cfg.replace('[tool:pytest]\n',
+                              '[tool:pytest]\nxfail_strict = true\n')) == base
+    assert digest(cfg.replace('max-line-length = 79',
+                              'max-line-length = 99')) == base
+    assert digest(cfg.replace('install_requires =',
+                              'install_requires =\n    six')) != base
+
+
+def test_passing_tests_leave_no_tmp_path(request):
+    """A passing test's tmp_path is removed when it ends: the config tests
+    alone write ~20 GB of checkpoints per suite run, which filled the disk
+    of a CI machine once."""
+    assert request.config.getini('tmp_path_retention_policy') == 'failed'

@@ -16,9 +16,10 @@ VENV="${ROOT}/.venv-torch${TORCH%.*}"
 PYTHON="${PYTHON:-python3}"
 # every extra but those of the main leg only (studies: Ray; docs: Sphinx)
 EXTRAS="lite,tests,baselines,detection,analysis"
+source "${ROOT}/tools/test_env.sh"
 log() { echo "[second_torch] $*" >&2; }
 STAMP="${VENV}/.mmmultimix-second"
-CONTENT="v1 ${TORCH} ${VISION} ${EXTRAS} $(cat "${ROOT}/setup.cfg" "${ROOT}/tools/constraints.txt" | sha256sum | cut -c1-16)"
+CONTENT="v1 ${TORCH} ${VISION} ${EXTRAS} $(install_digest "${ROOT}")"
 PY="${VENV}/bin/python"
 PIP=("${PY}" -m pip --disable-pip-version-check -q)
 if [[ ! -f "${STAMP}" || "$(cat "${STAMP}")" != "${CONTENT}" ]]; then
@@ -30,10 +31,7 @@ if [[ ! -f "${STAMP}" || "$(cat "${STAMP}")" != "${CONTENT}" ]]; then
   trap 'rm -f "${PINS}"' EXIT
   grep -v -E '^(torch|torchvision)==' "${ROOT}/tools/constraints.txt" > "${PINS}"
   "${PIP[@]}" install -q -c "${PINS}" -e "${ROOT}[${EXTRAS}]"
-  # mmengine's opencv-python and the contrib build share the cv2 module;
-  # only the contrib one has SaliencyMix's cv2.saliency (get_started.md)
-  "${PIP[@]}" uninstall -q -y opencv-python opencv-python-headless >/dev/null 2>&1 || true
-  "${PIP[@]}" install -q -c "${PINS}" --no-deps --force-reinstall 'opencv-contrib-python-headless<5'
+  use_cv2_contrib "${PY}" "${PINS}"
   echo "${CONTENT}" > "${STAMP}"
 fi
 # the acceptance of this leg: the install kept the user's torch
@@ -49,11 +47,7 @@ print(f'[second_torch] torch {torch.__version__} kept; mmcv-lite '
       f'{mmpretrain.__version__}', file=sys.stderr)
 PYEOF
 cd "${ROOT}"
-WORKERS="${PYTEST_WORKERS:-2}"
-CORES="$("${PY}" -c 'import os; print(len(os.sched_getaffinity(0)))')"
-PER=$(( WORKERS > 0 ? CORES / WORKERS : CORES ))
-THREADS="${TEST_THREADS:-$(( PER > 0 ? PER : 1 ))}"
-export OMP_NUM_THREADS="${THREADS}" MKL_NUM_THREADS="${THREADS}"
+set_test_threads "${PY}"
 if [[ $# -eq 0 ]]; then
   # the classification tests (and the pure-Python detection checks of
   # configs and data); what needs mmcv's compiled ops, Ray or Sphinx runs in

@@ -30,13 +30,14 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "${ROOT}/tools/test_env.sh"
 VENV="${ROOT}/.venv"
 CACHE="${MMMULTIMIX_CACHE:-${HOME}/.cache/mmmultimix}"
 PYTHON="${PYTHON:-python3}"
 EXTRAS="detection,baselines,studies,analysis,docs,tests"
 # what the base install is made of: a change to setup.cfg's declarations or
 # to the pins reinstalls it (pip then changes only what moved)
-BASE_CONTENT="v9 ${EXTRAS} $(cat "${ROOT}/setup.cfg" "${ROOT}/tools/constraints.txt" | sha256sum | cut -c1-16)"
+BASE_CONTENT="v9 ${EXTRAS} $(install_digest "${ROOT}")"
 
 log() { echo "[setup_env] $*" >&2; }
 
@@ -117,10 +118,7 @@ if [[ ! -f "${BASE_STAMP}" || "$(cat "${BASE_STAMP}")" != "${BASE_CONTENT}" ]]; 
   "${PIP[@]}" install -q -c "${CONSTRAINTS}" 'setuptools>=77,<80.9' wheel ninja
   "${PIP[@]}" install -q -c "${CONSTRAINTS}" --no-build-isolation \
     -e "${ROOT}[${EXTRAS}]"
-  # mmcv(-lite) asks for opencv-python; the contrib build (SaliencyMix's
-  # fine-grained saliency) provides the same cv2 module: only one may stay
-  "${PIP[@]}" uninstall -q -y opencv-python opencv-python-headless opencv-contrib-python >/dev/null 2>&1 || true
-  "${PIP[@]}" install -q -c "${CONSTRAINTS}" --no-deps --force-reinstall 'opencv-contrib-python-headless<5'
+  use_cv2_contrib "${PY}" "${CONSTRAINTS}"  # tools/test_env.sh
   echo "${BASE_CONTENT}" > "${BASE_STAMP}"
 fi
 
