@@ -5,11 +5,16 @@ from typing import Optional, Sequence, Tuple
 __all__ = ['use_attacks', 'add_metrics', 'use_ood', 'test_image_size']
 
 
-def use_attacks(cfg, attacks: Optional[Sequence[dict]] = None) -> None:
-    """Evaluate under FGSM / PGD (``AdversarialTestLoop``)."""
+def use_attacks(cfg, attacks: Optional[Sequence[dict]] = None,
+                samples: Optional[int] = None) -> None:
+    """Evaluate under FGSM / PGD (``AdversarialTestLoop``; ``attacks``:
+    its default pair when None), on the first ``samples`` test images
+    (None: all)."""
     test_cfg = dict(type='AdversarialTestLoop')
     if attacks is not None:
         test_cfg['attacks'] = list(attacks)
+    if samples is not None:
+        test_cfg['attack_samples'] = samples
     cfg.test_cfg = test_cfg
 
 

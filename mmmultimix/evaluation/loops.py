@@ -1,5 +1,5 @@
 """Test loop that evaluates under adversarial attacks (gradients on)."""
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.runner import TestLoop
@@ -29,6 +29,12 @@ class AdversarialTestLoop(TestLoop):
             number of steps).
         clean (bool): also evaluate the clean test set (``clean/``).
             Defaults to True.
+        attack_samples (int, optional): attack only the first
+            ``attack_samples`` test images (the clean set stays whole), as
+            the studies do to bound the cost of PGD; under DDP each rank
+            attacks its first ``ceil(attack_samples / world_size)``, which
+            together are the first ``attack_samples`` of the dataset.
+            Defaults to None (all).
     """
 
     def __init__(self,
@@ -40,10 +46,17 @@ class AdversarialTestLoop(TestLoop):
                      dict(type='PGD', eps=4 / 255, step_size=2 / 255,
                           steps=10)),
                  clean: bool = True,
+                 attack_samples: Optional[int] = None,
                  fp16: bool = False):
         super().__init__(runner, dataloader, evaluator, fp16)
         self.attacks = [self._check(dict(a)) for a in attacks]
         self.clean = clean
+        if attack_samples is not None and (
+                isinstance(attack_samples, bool)
+                or not isinstance(attack_samples, int) or attack_samples < 1):
+            raise ValueError('test_cfg.attack_samples must be an integer >= '
+                             f'1 or None (all images), got {attack_samples!r}')
+        self.attack_samples = attack_samples
 
     @staticmethod
     def _check(attack: dict) -> dict:
@@ -94,6 +107,17 @@ class AdversarialTestLoop(TestLoop):
                       attack.get('random_start', False))
         return to_inputs(adv)
 
+    def _size(self, attack: Optional[dict]) -> Tuple[int, int]:
+        """Images evaluated in all and on this rank (``attack_samples``
+        for an attack, all for the clean set)."""
+        from mmengine.dist import get_world_size
+        total = len(self.dataloader.dataset)
+        if attack is None or self.attack_samples is None or \
+                self.attack_samples >= total:
+            return total, total
+        world = get_world_size()
+        return self.attack_samples, -(-self.attack_samples // world)
+
     def run(self) -> Dict[str, float]:
         self.runner.call_hook('before_test')
         self.runner.call_hook('before_test_epoch')
@@ -105,7 +129,13 @@ class AdversarialTestLoop(TestLoop):
         metrics = {}
         for attack in runs:
             name = 'clean' if attack is None else attack['name']
+            size, limit = self._size(attack)
+            seen = 0
             for idx, data_batch in enumerate(self.dataloader):
+                if seen >= limit:
+                    break
+                data_batch = _first(data_batch, limit - seen)
+                seen += len(data_batch['data_samples'])
                 self.runner.call_hook('before_test_iter', batch_idx=idx,
                                       data_batch=data_batch)
                 data = model.data_preprocessor(data_batch, False)
@@ -117,7 +147,7 @@ class AdversarialTestLoop(TestLoop):
                                        data_batch=data_batch)
                 self.runner.call_hook('after_test_iter', batch_idx=idx,
                                       data_batch=data_batch, outputs=outputs)
-            res = self.evaluator.evaluate(len(self.dataloader.dataset))
+            res = self.evaluator.evaluate(size)
             for k, v in res.items():
                 metrics[f'{name}/{k}'] = v
             top1 = res.get('accuracy/top1')
@@ -126,3 +156,12 @@ class AdversarialTestLoop(TestLoop):
         self.runner.call_hook('after_test_epoch', metrics=metrics)
         self.runner.call_hook('after_test')
         return metrics
+
+
+def _first(data_batch: dict, k: int) -> dict:
+    """The first ``k`` samples of a collated batch (itself when it holds
+    no more)."""
+    if len(data_batch['data_samples']) <= k:
+        return data_batch
+    return {key: v[:k] if isinstance(v, (list, tuple)) or
+            torch.is_tensor(v) else v for key, v in data_batch.items()}

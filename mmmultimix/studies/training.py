@@ -80,12 +80,13 @@ def run_job(job, work_dir):
 
 
 def run_one(cfg_name, opts, seed, work_dir, epochs=None, robust_n=None,
-            val=False):
+            val=False, checkpoint=None):
     """Train, then evaluate clean / FGSM / PGD / ECE on the test set;
     returns the metrics and ``meta`` (what produced them). ``robust_n``:
     FGSM / PGD on the first ``robust_n`` test images only (0: skipped;
     None: all). ``val``: also the top-1 accuracy on the val split
-    (``val_acc``), for choosing settings."""
+    (``val_acc``), for choosing settings. ``checkpoint``: a path to save
+    the trained model at, as ``tools/test.py`` loads it."""
     import torch
     from mmengine.config import Config
     from mmengine.runner import Runner
@@ -109,9 +110,13 @@ def run_one(cfg_name, opts, seed, work_dir, epochs=None, robust_n=None,
     train_s = time.time() - t0
     model = runner.model
     model = getattr(model, 'module', model).eval()
-    out = evaluate(model, runner, cfg.test_dataloader, robust_n)
+    if checkpoint is not None:
+        runner.save_checkpoint(osp.dirname(checkpoint),
+                               osp.basename(checkpoint),
+                               save_optimizer=False, save_param_scheduler=False)
+    out = evaluate(model, cfg, cfg.test_dataloader, robust_n)
     if val:
-        out['val_acc'] = evaluate(model, runner, val_loader, 0)['acc']
+        out['val_acc'] = evaluate(model, cfg, val_loader, 0)['acc']
     dev = next(model.parameters()).device
     out['meta'] = dict(
         config=cfg_name, cfg_options=opts, seed=seed,
@@ -130,44 +135,27 @@ def run_one(cfg_name, opts, seed, work_dir, epochs=None, robust_n=None,
     return out
 
 
-def evaluate(model, runner, loader_cfg, robust_n=None) -> dict:
+def evaluate(model, cfg, loader_cfg, robust_n=None) -> dict:
     """Top-1 (``acc``, ``clean`` error), ECE and FGSM / PGD error (first
     ``robust_n`` images; 0: none, None: all) of ``model`` on a loader
-    config, in %."""
-    import torch
-
-    from mmmultimix.evaluation import fgsm, pgd
-    from mmmultimix.evaluation.functional import expected_calibration_error
-    pre = model.data_preprocessor
-    errs = dict(clean=[], fgsm=[], pgd=[])
-    probs, labels = [], []
-    seen = 0
-    for batch in runner.build_dataloader(loader_cfg):
-        data = pre(batch, False)
-        x = data['inputs']
-        y = torch.cat([s.gt_label for s in data['data_samples']]).to(x.device)
-        x01 = ((x * pre.std + pre.mean) / 255).clamp(0, 1)
-
-        def f(v):
-            return model((v * 255 - pre.mean) / pre.std, mode='tensor')
-
-        with torch.no_grad():
-            logits = f(x01)
-        probs.append(torch.softmax(logits.float(), 1))
-        labels.append(y)
-        errs['clean'].append((logits.argmax(1) != y).float())
-        k = len(y) if robust_n is None else max(0, min(len(y),
-                                                      robust_n - seen))
-        seen += len(y)
-        if k == 0:
-            continue
-        xk, yk = x01[:k], y[:k]
-        for name, adv in (('fgsm', fgsm(f, xk, yk, 8 / 255)),
-                          ('pgd', pgd(f, xk, yk, 4 / 255, 2 / 255, 10))):
-            with torch.no_grad():
-                errs[name].append((f(adv).argmax(1) != yk).float())
-    out = {k: 100.0 * float(torch.cat(v).mean()) for k, v in errs.items()
-           if v}
-    out['acc'] = 100.0 - out['clean']
-    out['ece'] = expected_calibration_error(torch.cat(probs), torch.cat(labels))
+    config, in %: what ``tools/test.py CFG CKPT --attack --metrics
+    ExpectedCalibrationError`` prints (with ``--cfg-options
+    test_cfg.attack_samples=robust_n``), through the same runner, loop and
+    metrics, on ``model``'s weights."""
+    from mmmultimix.engine import build_runner
+    from mmmultimix.evaluation import cli
+    test = copy.deepcopy(cfg)
+    test.test_dataloader = copy.deepcopy(loader_cfg)
+    cli.use_attacks(test, [] if robust_n == 0 else None, robust_n or None)
+    cli.add_metrics(test, ['ExpectedCalibrationError'])
+    test.load_from = test.resume = None
+    test.experiment_name = f'{cfg.experiment_name}_test_{time.time_ns()}'
+    runner = build_runner(test)
+    runner.model.load_state_dict(model.state_dict())
+    metrics = runner.test()
+    out = dict(acc=float(metrics['clean/accuracy/top1']),
+               clean=float(metrics['clean/error']),
+               ece=float(metrics['clean/calibration/ece']))
+    for attack in runner.test_loop.attacks:
+        out[attack['type'].lower()] = float(metrics[f"{attack['name']}/error"])
     return out
