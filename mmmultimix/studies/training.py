@@ -111,9 +111,9 @@ def run_one(cfg_name, opts, seed, work_dir, epochs=None, robust_n=None,
     model = runner.model
     model = getattr(model, 'module', model).eval()
     if checkpoint is not None:
-        runner.save_checkpoint(osp.dirname(checkpoint),
-                               osp.basename(checkpoint),
-                               save_optimizer=False, save_param_scheduler=False)
+        runner.save_checkpoint(
+            osp.dirname(checkpoint), osp.basename(checkpoint),
+            save_optimizer=False, save_param_scheduler=False)
     out = evaluate(model, cfg, cfg.test_dataloader, robust_n)
     if val:
         out['val_acc'] = evaluate(model, cfg, val_loader, 0)['acc']
