@@ -386,7 +386,8 @@ def test_puzzlemix_equals_official(block_num, t_size, transport):
               transport=transport, t_eps=0.8, t_size=t_size)
     sol = Fm.puzzle_solve(x, sal, index, lam, block_num,
                           mean=torch.zeros(3, 1, 1),
-                          std=torch.full((3, 1, 1), 255.), **hp)
+                          std=torch.full((3, 1, 1), 255.),
+                          params=Fm.PuzzleParams(**hp))
     ours, ratio = Fm.puzzle_apply(x, index, sol)
     ref, ref_ratio = official_mixup_graph(x, sal, index.numpy(), block_num,
                                           lam, mean=0., std=1., **hp)
@@ -694,7 +695,7 @@ def test_puzzlemix_saliency_pass_leaves_parameters_clean():
     stats = {k: v.clone() for k, v in model.state_dict().items()
              if 'running_mean' in k}
     plan = model.mixer.sample(8)
-    from mmmultimix.models.classifiers.mixed_forward import \
+    from mmmultimix.models.classifiers.prepare_plan import \
         puzzle_saliency_pass
     x = torch.randn(8, 3, 32, 32)
     targets = F.one_hot(torch.arange(8) % 5, 5).float()
@@ -781,7 +782,7 @@ def test_puzzlemix_imagenet_loss_equals_official(config):
 
     from mmengine.config import Config
 
-    from mmmultimix.models.classifiers.mixed_forward import \
+    from mmmultimix.models.classifiers.prepare_plan import \
         puzzle_saliency_pass
     root = osp.dirname(osp.dirname(osp.abspath(__file__)))
     cfg = Config.fromfile(osp.join(root, 'configs', 'multimix',

@@ -19,6 +19,7 @@ from mmpretrain.structures import DataSample
 
 import mmmultimix  # noqa: F401
 from mmmultimix import functional as Fm
+from mmmultimix.models.classifiers.prepare_plan import prepare_plan
 from mmmultimix.models.utils import soft_targets
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -105,6 +106,7 @@ def _loss_and_draws(model, x, samples):
     student, _ = model._split_views(x)
     targets = soft_targets(samples, C, x.device)  # as the model's
     plan = None if model.mixer is None else model.mixer.sample(len(student))
+    prepare_plan(model, student, targets, plan)
     out = model._mixed(model, student, targets, plan)
     return losses, out
 

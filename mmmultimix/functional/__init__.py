@@ -34,10 +34,10 @@ from .losses import (softmax_bce, soft_cross_entropy, weighted_mean,
 from .mixing import (cutmix, cutmix_box_pixels, multimix, pair_mix,
                      paste_box, sample_cutmix_box)
 from .precision import at_least_fp32, full_precision
-from .puzzle import (CLEAN_LOSS_FORMS, GCO_HINT, PuzzleSolution,
-                     check_puzzle_geometry, graphcut_mask, mask_transport,
-                     puzzle_apply, puzzle_clean_loss, puzzle_saliency,
-                     puzzle_solve, transport_blocks)
+from .puzzle import (CLEAN_LOSS_FORMS, GCO_HINT, PuzzleParams,
+                     PuzzleSolution, check_puzzle_geometry, graphcut_mask,
+                     mask_transport, puzzle_apply, puzzle_clean_loss,
+                     puzzle_saliency, puzzle_solve, transport_blocks)
 from .saliency import (OPENCV_CONTRIB_HINT, SALIENCYMIX_CIFAR_NORM,
                        SALIENCYMIX_IMAGENET_NORM, official_saliency_input,
                        saliency_box, saliency_peak)
@@ -61,7 +61,8 @@ __all__ = [
     'ALIGN_DIRECTIONS', 'zeta_weights', 'zeta_weights_from_uniform',
     'check_zeta_gamma', 'puzzle_saliency', 'puzzle_solve', 'puzzle_apply',
     'puzzle_clean_loss', 'CLEAN_LOSS_FORMS',
-    'PuzzleSolution', 'graphcut_mask', 'mask_transport', 'transport_blocks',
+    'PuzzleSolution', 'PuzzleParams', 'graphcut_mask', 'mask_transport',
+    'transport_blocks',
     'check_puzzle_geometry', 'GCO_HINT', 'saliency_box', 'saliency_peak',
     'official_saliency_input', 'SALIENCYMIX_CIFAR_NORM',
     'SALIENCYMIX_IMAGENET_NORM',

@@ -21,7 +21,7 @@ from torch import Tensor
 __all__ = [
     'puzzle_saliency', 'puzzle_graph_terms', 'graphcut_mask',
     'transport_cost', 'mask_transport', 'transport_blocks', 'PuzzleSolution',
-    'puzzle_solve', 'puzzle_apply', 'GCO_HINT', 'import_gco',
+    'PuzzleParams', 'puzzle_solve', 'puzzle_apply', 'GCO_HINT', 'import_gco',
     'puzzle_clean_loss', 'CLEAN_LOSS_FORMS'
 ]
 
@@ -264,6 +264,23 @@ class PuzzleSolution(NamedTuple):
     t_size: int
 
 
+class PuzzleParams(NamedTuple):
+    """PuzzleMix's graph-cut and transport hyper-parameters, as the
+    official ``mixup_graph`` takes them: label smoothness ``beta``, data
+    local smoothness ``gamma``, prior ``eta``, smoothness neighbourhood
+    ``neigh_size``, mask values ``n_labels``, whether to ``transport``
+    blocks, transport cost coefficient ``t_eps`` and tile ``t_size``
+    (pixels; -1: the block size). Defaults: the official CIFAR ones."""
+    beta: float = 1.2
+    gamma: float = 0.5
+    eta: float = 0.2
+    neigh_size: int = 4
+    n_labels: int = 3
+    transport: bool = True
+    t_eps: float = 0.8
+    t_size: int = 4
+
+
 def check_puzzle_geometry(width: int, block_num: int, neigh_size: int,
                           t_size: int, key: str = 'model.mixer') -> None:
     """Raises when a block count does not tile the image the way the
@@ -291,14 +308,7 @@ def puzzle_solve(x: Tensor,
                  block_num: int,
                  mean: Tensor,
                  std: Tensor,
-                 beta: float = 1.2,
-                 gamma: float = 0.5,
-                 eta: float = 0.2,
-                 neigh_size: int = 4,
-                 n_labels: int = 3,
-                 transport: bool = True,
-                 t_eps: float = 0.8,
-                 t_size: int = 4,
+                 params: PuzzleParams = PuzzleParams(),
                  map_fn: Callable = map) -> PuzzleSolution:
     """Masks (graph cuts, one per example through ``map_fn``: a worker
     pool's ``map`` keeps them off the main process) and transport plans of
@@ -312,9 +322,10 @@ def puzzle_solve(x: Tensor,
         block_num (int): blocks per side of the labelling grid.
         mean, std: the data preprocessor's (0–255 scale), broadcastable to
             ``x``.
-        beta, gamma, eta, neigh_size, n_labels, transport, t_eps, t_size:
-            the official hyper-parameters (``t_size = -1``: the block size).
+        params (PuzzleParams): the official hyper-parameters.
     """
+    beta, gamma, eta, neigh_size, n_labels, transport, t_eps, t_size = \
+        params
     b, _, h, width = x.shape
     if h != width:
         raise ValueError(f'PuzzleMix needs square images, got {h}x{width}')

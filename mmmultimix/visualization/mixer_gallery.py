@@ -80,19 +80,14 @@ def one_batch(cfg, m: int, model):
 
 def mixed_row(name: str, model, inputs: Tensor, targets: Tensor) -> MixedRow:
     """The mixer's plan for this batch, applied as in training."""
-    from mmmultimix.models.classifiers.mixed_forward import \
-        puzzle_saliency_pass
-    from mmmultimix.models.mixers.baseline_plans import (PuzzleMixPlan,
-                                                         SaliencyMixPlan)
+    from mmmultimix.models.classifiers.prepare_plan import prepare_plan
+    from mmmultimix.models.mixers.baseline_plans import PuzzleMixPlan
     plan = model.mixer.sample(inputs.shape[0], inputs.device)
+    prepare_plan(model, inputs, targets, plan)
     mask = None
     if isinstance(plan, PuzzleMixPlan):
-        puzzle_saliency_pass(model, inputs, targets, plan)
         mask = torch.nn.functional.interpolate(
             plan.solution.mask.float(), size=inputs.shape[-1])
-    if isinstance(plan, SaliencyMixPlan):
-        pre = model.data_preprocessor
-        plan.find_box(inputs, pre.mean.flatten(), pre.std.flatten())
     with torch.no_grad():
         images, mixed = plan.mix(inputs.float(), targets)
     lam = getattr(plan, 'lam', None)

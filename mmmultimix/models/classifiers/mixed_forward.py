@@ -10,8 +10,7 @@ from torch import Tensor
 
 from mmmultimix import functional as Fm
 from mmmultimix.functional import at_least_fp32, full_precision
-from ..mixers import (EMBEDDING, FEATURE_MAP, DenseMultiMixPlan, MixPlan,
-                      PuzzleMixPlan, SaliencyMixPlan)
+from ..mixers import EMBEDDING, FEATURE_MAP, DenseMultiMixPlan, MixPlan
 from ..utils import affine_classifier, forward_stages, num_stages
 from ..utils.dist import gather
 
@@ -26,14 +25,12 @@ class MixedOutput(NamedTuple):
     ``targets`` alike; ``weights`` ``(n, r)`` for dense (eq. 15), else None;
     ``mhat`` the dense ``M̂`` ``(r, m, n)`` (shared with the teacher);
     ``is_probs``: ``logits`` holds interpolated probabilities
-    (``mix_probs``); ``aux_loss``: a loss the plan's network pass adds
-    (PuzzleMix's clean loss with ``clean_lam > 0``)."""
+    (``mix_probs``)."""
     logits: Tensor
     targets: Tensor
     weights: Optional[Tensor] = None
     mhat: Optional[Tensor] = None
     is_probs: bool = False
-    aux_loss: Optional[Tensor] = None
 
 
 def _mix(plan: MixPlan, x: Tensor, targets: Tensor):
@@ -55,21 +52,9 @@ def mixed_forward(net: nn.Module,
     for non-dense plans (Table 9). ``mhat``: the student's ``M̂`` for the
     teacher of a dense plan. ``mix_probs`` (a teacher's ``P̃′``): where the
     plan mixes logits, mix the per-example probabilities instead; the
-    returned ``logits`` are then probabilities."""
-    if isinstance(plan, PuzzleMixPlan) and plan.solution is None:
-        aux = puzzle_saliency_pass(net, inputs, targets, plan)
-        out = mixed_forward(net, inputs, targets, plan, interpolate_logits,
-                            dense_loss, mhat, mix_probs)
-        return out._replace(aux_loss=aux)
-    if isinstance(plan, SaliencyMixPlan) and plan.pixel_box is None:
-        pre = getattr(net, 'data_preprocessor', None)
-        mean = getattr(pre, 'mean', None)
-        if mean is None:  # no normalisation: the inputs are the pixels
-            mean, std = torch.zeros(inputs.shape[1]), torch.ones(
-                inputs.shape[1])
-        else:
-            mean, std = mean.flatten(), pre.std.flatten()
-        plan.find_box(inputs, mean, std)
+    returned ``logits`` are then probabilities. A plan that needs a
+    network pass first (PuzzleMix, SaliencyMix) has been through
+    :func:`~.prepare_plan.prepare_plan`."""
     if isinstance(plan, DenseMultiMixPlan):
         return _dense(net, inputs, targets, plan, interpolate_logits, mhat,
                       mix_probs)
@@ -199,53 +184,3 @@ def _dense(net, inputs: Tensor, targets: Tensor, plan: DenseMultiMixPlan,
         mixed_targets = Fm.dense_mix_targets(targets, mhat)
     return MixedOutput(logits, mixed_targets, weights, mhat,
                        mix_probs and interpolate_logits)
-
-
-def puzzle_saliency_pass(net, inputs: Tensor, targets: Tensor,
-                         plan: PuzzleMixPlan) -> Optional[Tensor]:
-    """PuzzleMix's saliency (official ``main.py``): the input gradient of
-    the mean cross-entropy of a clean pass; ``plan.clean_lam == 0``: the
-    network in eval mode, only the input gradient taken (the parameters'
-    gradients are discarded, as the official ``zero_grad``); ``> 0``: train
-    mode, and the clean loss of the plan's official form
-    (:func:`~mmmultimix.functional.puzzle_clean_loss`) is returned to be
-    trained on.
-    The adversarial variant starts from random noise and takes one signed
-    step. Solves the plan's masks and transports."""
-    pre = getattr(net, 'data_preprocessor', None)
-    if pre is None or not hasattr(pre, 'mean') or pre.mean is None:
-        raise ValueError('PuzzleMix needs the data preprocessor\'s mean and '
-                         'std (model.data_preprocessor with mean / std) for '
-                         'its pixel-space smoothness term')
-    mean, std = pre.mean.to(inputs.dtype), pre.std.to(inputs.dtype)
-    x = inputs.detach()
-    noise = None
-    if plan.adversarial:
-        x01 = (x * std + mean) / 255.
-        noise = plan.start_noise(x01)
-        x = ((x01 + noise) * 255. - mean) / std
-    x = x.requires_grad_(True)
-    parts = [p for p in (net.backbone, net.neck, net.head) if p is not None]
-    modes = [p.training for p in parts]
-    if plan.clean_lam == 0:
-        for p in parts:
-            p.train(False)
-    try:
-        with torch.enable_grad():
-            ce = Fm.soft_cross_entropy(net.head(net.extract_feat(x)),
-                                       targets)
-            if plan.clean_lam == 0:
-                aux = None
-                grad = torch.autograd.grad(ce.mean(), x)[0]
-            else:
-                aux = Fm.puzzle_clean_loss(ce, plan.clean_lam,
-                                           targets.shape[1], plan.clean_loss)
-                grad = torch.autograd.grad(aux, x, retain_graph=True)[0]
-    finally:
-        for p, mode in zip(parts, modes):
-            p.train(mode)
-    if noise is not None:
-        noise = plan.finish_noise(noise, grad)
-    plan.solve(inputs.detach(), Fm.puzzle_saliency(grad.float()), mean, std,
-               noise)
-    return aux

@@ -18,6 +18,7 @@ from ..utils import (PRECISIONS, MemoryLayout, attach_outputs,
                      soft_targets)
 from .fused_dense import fused_dense_loss
 from .mixed_forward import mixed_forward
+from .prepare_plan import prepare_plan
 from .validation import (check_batch_augments, check_dense_head,
                          check_mixer, check_mixing_head, hard_accuracy)
 
@@ -321,6 +322,7 @@ class MultiMixClassifier(ImageClassifier):
         if self.mixer is None and self.teacher is None and \
                 not self.dense_loss:
             return self._plain_loss(student_in, data_samples)
+        clean = prepare_plan(self, student_in, targets, plan)
         if isinstance(plan, DenseMultiMixPlan) and self.fused_dense:
             return fused_dense_loss(self, student_in, teacher_in, targets,
                                     plan)
@@ -330,7 +332,7 @@ class MultiMixClassifier(ImageClassifier):
         if plan is None and self.head.cal_acc:  # hard targets only
             acc.update(hard_accuracy(self.head, out.logits, data_samples))
         cls = self.target_loss(out.logits, out.targets, out.weights)
-        aux = {} if out.aux_loss is None else dict(loss_clean=out.aux_loss)
+        aux = {} if clean is None else dict(loss_clean=clean)
         if self.teacher is None:
             return dict(loss=cls, **acc, **aux)
         tnet = self.teacher.net(self.training)

@@ -1,7 +1,7 @@
 """Plans of the paper's baselines (AlignMixup, ζ-Mixup, PuzzleMix,
 SaliencyMix): what each mixer decided for a batch. The maths is in
 :mod:`mmmultimix.functional`; the network passes some of them need
-(PuzzleMix's saliency) run in ``models/classifiers/mixed_forward.py``."""
+(PuzzleMix's saliency) run in ``models/classifiers/prepare_plan.py``."""
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Tuple
 
@@ -81,31 +81,26 @@ class SaliencyMixPlan(PairPlan):
         if self.pixel_box is None:
             raise RuntimeError(
                 'SaliencyMixPlan.mix before find_box: the box comes from the '
-                'official saliency input (the classifier calls find_box with '
-                "its data preprocessor's mean and std)")
+                'official saliency input (prepare_plan(net, inputs, targets, '
+                "plan) calls find_box with the data preprocessor's mean and "
+                'std)')
         return Fm.paste_box(x, targets, self.pixel_box, self.index)
 
 
 @dataclass
 class PuzzleMixPlan(MixPlan):
     """PuzzleMix at the input: ``λ``, partners, block count and the
-    official hyper-parameters. The classifier runs the saliency pass
-    (:attr:`clean_lam`: 0 in eval mode with the gradients discarded, the
-    official CIFAR setting; > 0 in train mode, its clean loss of the form
-    :attr:`clean_loss` kept) and calls :meth:`solve`; :meth:`mix` then
+    official hyper-parameters (``params``). The classifier's
+    ``prepare_plan`` runs the saliency pass (:attr:`clean_lam`: 0 in eval
+    mode with the gradients discarded, the official CIFAR setting; > 0 in
+    train mode, its clean loss of the form :attr:`clean_loss` kept) and
+    calls :meth:`solve`; :meth:`mix` then
     applies the masks and transports to any batch of the same size (the
     teacher's view too, without the adversarial noise)."""
     lam: float = 0.5
     index: Tensor = None
     block_num: int = 4
-    beta: float = 1.2
-    gamma: float = 0.5
-    eta: float = 0.2
-    neigh_size: int = 4
-    n_labels: int = 3
-    transport: bool = True
-    t_eps: float = 0.8
-    t_size: int = 4
+    params: Fm.PuzzleParams = Fm.PuzzleParams()
     clean_lam: float = 0.0
     adv: Tuple[bool, bool] = (False, False)
     adv_eps: float = 10.0
@@ -147,13 +142,13 @@ class PuzzleMixPlan(MixPlan):
         self.mean, self.std, self.noise = mean, std, noise
         self.solution = Fm.puzzle_solve(
             x, saliency, self.index, self.lam, self.block_num, mean, std,
-            self.beta, self.gamma, self.eta, self.neigh_size, self.n_labels,
-            self.transport, self.t_eps, self.t_size, self.map_fn)
+            self.params, self.map_fn)
 
     def mix(self, x: Tensor, targets: Tensor) -> Tuple[Tensor, Tensor]:
         if self.solution is None:
-            raise RuntimeError('PuzzleMixPlan.mix before solve(): the '
-                               'classifier runs the saliency pass first')
+            raise RuntimeError('PuzzleMixPlan.mix before solve(): '
+                               'prepare_plan(net, inputs, targets, plan) '
+                               'runs the saliency pass first')
         first = not self._mixed_once
         self._mixed_once = True
         noise = self.noise if first and self.adversarial else None

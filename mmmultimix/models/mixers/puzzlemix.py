@@ -101,11 +101,10 @@ class PuzzleMix(BaseMixer):
                            ('adv_eps', adv_eps)):
             if not float(value) >= 0:
                 raise ValueError(f'mixer.{key} must be >= 0, got {value!r}')
-        self.beta, self.gamma, self.eta = float(beta), float(gamma), \
-            float(eta)
-        self.neigh_size, self.n_labels = neigh_size, n_labels
-        self.transport = Fm.check_bool(transport, 'mixer.transport')
-        self.t_eps, self.t_size = float(t_eps), t_size
+        self.params = Fm.PuzzleParams(
+            float(beta), float(gamma), float(eta), neigh_size, n_labels,
+            Fm.check_bool(transport, 'mixer.transport'), float(t_eps),
+            t_size)
         self.clean_lam = float(clean_lam)
         if clean_loss not in Fm.CLEAN_LOSS_FORMS:
             raise ValueError('mixer.clean_loss must be one of '
@@ -120,8 +119,8 @@ class PuzzleMix(BaseMixer):
         """Every block count fits a ``width``-pixel image (raises naming
         the key otherwise)."""
         for b in self.block_nums:
-            Fm.check_puzzle_geometry(width, b, self.neigh_size, self.t_size,
-                                     'model.mixer')
+            Fm.check_puzzle_geometry(width, b, self.params.neigh_size,
+                                     self.params.t_size, 'model.mixer')
 
     def _map(self):
         if self.workers == 0:
@@ -148,10 +147,8 @@ class PuzzleMix(BaseMixer):
             adv = (self._uniform() < self.adv_p,
                    self._uniform() < self.adv_p)
         return PuzzleMixPlan(
-            0, float(pair.lam), pair.index, self.block_nums[k], self.beta,
-            self.gamma, self.eta, self.neigh_size, self.n_labels,
-            self.transport, self.t_eps, self.t_size, self.clean_lam, adv,
-            self.adv_eps, self.generator, self._map(),
+            0, float(pair.lam), pair.index, self.block_nums[k], self.params,
+            self.clean_lam, adv, self.adv_eps, self.generator, self._map(),
             clean_loss=self.clean_loss)
 
     def candidate_layers(self) -> Sequence:
