@@ -157,3 +157,46 @@ def test_train_flag_sets_the_key():
         root, 'configs', 'demo', 'digits_multimix.py')), args)
     assert cfg.model.precision == 'fp16'
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+
+
+def test_amp_is_a_spelling_of_precision(monkeypatch):
+    """``--amp`` sets model.precision (fp16 + AmpOptimWrapper's loss
+    scaling on CUDA, auto elsewhere); with a disagreeing --precision it is
+    refused; a model without ``precision`` takes fp16 through the wrapper
+    alone and refuses the others naming the key."""
+    import os.path as osp
+
+    from mmengine.config import Config
+
+    from mmmultimix.engine import precision as P
+    from mmmultimix.engine.precision import use_precision
+    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+    def cfg():
+        return Config.fromfile(osp.join(root, 'configs', 'demo',
+                                        'digits_multimix.py'))
+
+    monkeypatch.setattr(P, 'amp_precision', lambda: 'auto')
+    c = cfg()
+    use_precision(c, None, amp=True)
+    assert c.model.precision == 'auto'
+    assert c.optim_wrapper.get('type', 'OptimWrapper') == 'OptimWrapper'
+    monkeypatch.setattr(P, 'amp_precision', lambda: 'fp16')
+    c = cfg()
+    use_precision(c, None, amp=True)
+    assert c.model.precision == 'fp16'
+    assert c.optim_wrapper.type == 'AmpOptimWrapper'
+    assert c.optim_wrapper.loss_scale == 'dynamic'
+    with pytest.raises(ValueError, match='--amp means --precision fp16'):
+        use_precision(cfg(), 'bf16', amp=True)
+    c = cfg()
+    use_precision(c, None)  # neither flag: the config as written
+    assert c.model.get('precision') is None
+    c = cfg()
+    c.model = dict(type='ImageClassifier', backbone=c.model.backbone,
+                   head=c.model.head)
+    use_precision(c, 'fp16')
+    assert 'precision' not in c.model
+    assert c.optim_wrapper.type == 'AmpOptimWrapper'
+    with pytest.raises(ValueError, match='model.precision'):
+        use_precision(c, 'bf16')

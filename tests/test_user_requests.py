@@ -222,7 +222,6 @@ def _documented_modules():
         'ExpectedCalibrationError': evaluation.ExpectedCalibrationError,
         'StrictPretrained': engine.StrictPretrainedInit,
         'MultiViewClsDataPreprocessor': models.MultiViewClsDataPreprocessor,
-        'AutocastOptimWrapper': engine.AutocastOptimWrapper,
         'SafeCheckpointHook': engine.SafeCheckpointHook,
         'FixedSSDHead': FixedSSDHead,
         'OfflineCIFAR10': datasets.OfflineCIFAR10,

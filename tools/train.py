@@ -42,8 +42,8 @@ def parse_args():
     parser.add_argument(
         '--amp',
         action='store_true',
-        help='enable automatic-mixed-precision training (fp16 with loss '
-        'scaling on CUDA, bf16 autocast on CPU)')
+        help='enable automatic-mixed-precision training: --precision fp16 '
+        '(loss-scaled) on CUDA, --precision auto elsewhere')
     parser.add_argument(
         '--precision',
         choices=['fp32', 'bf16', 'fp16', 'auto'],
@@ -91,25 +91,8 @@ def merge_args(cfg, args):
         cfg.val_evaluator = None
     cfg.launcher = args.launcher
     default_work_dir(cfg, args.config, args.work_dir)
-    if args.amp:
-        import torch
-        optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper',
-                                 'AutocastOptimWrapper'):
-            raise ValueError('--amp supports optim_wrapper.type OptimWrapper '
-                             f'or AmpOptimWrapper, got {optim_wrapper!r}')
-        if torch.cuda.is_available():
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-        else:
-            cfg.optim_wrapper.type = 'AutocastOptimWrapper'
-            cfg.optim_wrapper.dtype = 'bfloat16'
-    if args.precision is not None:
-        cfg.model.precision = args.precision
-        if args.precision == 'fp16':
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-            cfg.optim_wrapper.setdefault('dtype', 'float16')
+    from mmmultimix.engine.precision import use_precision
+    use_precision(cfg, args.precision, args.amp)
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None
