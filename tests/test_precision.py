@@ -116,8 +116,8 @@ def test_teacher_follows_the_run_unless_set(teacher_dtype, want):
 
 
 def test_fp32_run_leaves_an_outer_autocast_alone():
-    """``precision='fp32'`` (the default) adds no context: ``--amp``'s
-    autocasting optim wrapper still applies."""
+    """``precision='fp32'`` (the default) adds no context: an outer
+    autocast (a user's ``AmpOptimWrapper``, say) still applies."""
     model = _model('fp32', mixer=None)
     seen, hooks = _conv_dtypes(model.backbone)
     samples = [DataSample().set_gt_label(i % 5) for i in range(4)]
