@@ -1,7 +1,6 @@
 """The long-schedule study (issue 26) on synthetic records: the plan, its
 order and estimate, resumption from a partial cache, the statistics and a
 report that marks missing cells. Seconds; nothing trains."""
-import argparse
 import os.path as osp
 
 import pytest
@@ -58,10 +57,8 @@ def test_select_runs_a_slice_of_the_plan(tmp_path, capsys):
     with pytest.raises(ValueError, match=r'--epochs \[2000\].*1000'):
         L.select(L.plan(), epochs=2000)  # not in the required part
     # the CLI: --rows / --seeds / --epochs slice the long study's plan
-    args = argparse.Namespace(smoke=False, out=str(tmp_path), part='all',
-                              plan=True, jobs=1, report_only=False,
-                              rows=['multimix'], seeds=[4], epochs=2000)
-    LS.run_long(args)
+    LS.run_long(str(tmp_path), 'all', plan_only=True, rows=['multimix'],
+                seeds=[4], epochs=2000)
     assert '1 runs, 0 cached' in capsys.readouterr().out
 
 
@@ -124,10 +121,8 @@ def test_run_resumes_and_reports(tmp_path, monkeypatch):
         partial[job_key(L.job(r, 0, 1000))] = _record(r, 0, 1000, 75.0)
     write_cache(out, partial)
     log = []
-    args = argparse.Namespace(smoke=False, out=out, part='required',
-                              plan=False, jobs=1, report_only=True)
     monkeypatch.setattr(LS, 'execute', _fake_execute(log))
-    md = LS.run_long(args)
+    md = LS.run_long(out, report_only=True)
     assert len(log[0]) == 34  # the two cached runs are not redone
     assert 'missing' in md and '(1/5 seeds)' in md
     # the settings table: the paper's EMA momentum at this length, the
@@ -135,8 +130,7 @@ def test_run_resumes_and_reports(tmp_path, monkeypatch):
     assert '| EMA momentum of the teachers (distil rows) | 0.001 (decay ' \
         '0.999) |' in md
     assert '| 128, 1000, U[0.5, 2.0], 0.5, 0.5, 0.1, 0.9, 0.0001,' in md
-    args.report_only = False
-    md = LS.run_long(args)
+    md = LS.run_long(out)
     assert len(log[1]) == 34
     assert osp.isfile(tmp_path / 'long.md') and \
         osp.isfile(tmp_path / 'long_cpu.png')

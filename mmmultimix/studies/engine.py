@@ -38,7 +38,7 @@ import time
 import warnings
 
 from .progress import Progress
-from .records import check_seeding, write_cache
+from .records import Job, check_seeding, write_cache
 
 __all__ = ['connect', 'check_address', 'run_tasks', 'execute', 'Failure',
            'default_threads', 'ray_installed']
@@ -243,11 +243,7 @@ def run_tasks(fn, tasks: dict, n_jobs: int = 1, address: str = None,
 
 
 def _describe(job) -> str:
-    cfg_name, opts, seed, epochs = job[:4]
-    extra = ' '.join(f'{k.split(".")[-1]}={v}' for k, v in opts.items()
-                     if k != 'train_dataloader.dataset.num_per_class')
-    return f'{cfg_name} seed {seed} epochs {epochs}' + (
-        f' ({extra})' if extra else '')
+    return Job(*job).describe()
 
 
 def execute(jobs: dict, results: dict, out: str, n_jobs: int = 1,

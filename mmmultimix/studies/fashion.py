@@ -24,7 +24,7 @@ import statistics
 import time
 
 from .engine import execute
-from .records import job_key, load_cache
+from .records import Job, job_key, load_cache
 from .stats import fmt, paired, t975, verdict  # noqa: F401
 
 ROWS = ('baseline', 'input_mixup', 'manifold_mixup', 'cutmix', 'multimix',
@@ -56,16 +56,17 @@ def choose_epochs(val_accs: dict) -> int:
                key=lambda e: (statistics.mean(val_accs[e]), -e))
 
 
-def job(row, seed, npc, epochs, robust_n=0, val=False):
-    """``(config, cfg_options, seed, epochs, robust_n, val)`` of one run."""
-    cfg = f'{FAMILY}_{row}'
-    opts = {'train_dataloader.dataset.num_per_class': npc}
-    return cfg, opts, seed, epochs, robust_n, val
+def job(row, seed, npc, epochs, robust_n=0, val=False) -> Job:
+    """One run of the study: ``row`` with ``npc`` images per class."""
+    return Job(f'{FAMILY}_{row}',
+               {'train_dataloader.dataset.num_per_class': npc}, seed, epochs,
+               robust_n, val)
 
 
-def _cost(job) -> int:
+def _cost(job: Job) -> int:
     """Training length of a job: epochs × images per class."""
-    return job[3] * job[1]['train_dataloader.dataset.num_per_class']
+    return job.epochs * job.cfg_options[
+        'train_dataloader.dataset.num_per_class']
 
 
 def sweep_jobs(st, seeds):

@@ -53,7 +53,7 @@ cells marked missing.
 """
 import os.path as osp
 
-from .records import ROOT, job_key
+from .records import ROOT, Job, job_key
 
 FAMILY = 'fashion'
 SETTINGS = dict(
@@ -141,8 +141,8 @@ def precision_of(group, st=SETTINGS) -> str:
     return resolve_precision(name, dev, 'precision')
 
 
-def job(row, seed, epochs, st=SETTINGS, group=None):
-    """``(config, cfg_options, seed, epochs, robust_n, val)`` of one run.
+def job(row, seed, epochs, st=SETTINGS, group=None) -> Job:
+    """One run of the plan (a :class:`~.records.Job`).
     The reference cell's options are those of the runs cached before the
     axes existed (same keys); a wider cell adds the backbone's and the
     head's widths, a larger one its images per class, a precision other
@@ -158,7 +158,7 @@ def job(row, seed, epochs, st=SETTINGS, group=None):
     precision = precision_of(group, st)
     if precision != 'fp32':
         opts['model.precision'] = precision
-    return f'{FAMILY}_{row}', opts, seed, epochs, st['robust_n'], True
+    return Job(f'{FAMILY}_{row}', opts, seed, epochs, st['robust_n'], True)
 
 
 def axes_epochs(group: str, st=SETTINGS) -> int:

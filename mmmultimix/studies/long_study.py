@@ -19,32 +19,34 @@ def merge(results: dict, path: str) -> int:
         return merge_records(results, json.load(f))
 
 
-def run_long(args, failures=None):
-    """Prints the plan, trains what is missing (unless ``--plan`` or
-    ``--report-only``), writes the report. ``--merge PATH`` first adds
-    another cache's records (a device run)."""
-    st = dict(SMOKE if args.smoke else SETTINGS)
-    results = load_cache(args.out)
-    for path in getattr(args, 'merge', None) or ():
+def run_long(out: str, part: str = 'required', smoke: bool = False,
+             jobs: int = 1, report_only: bool = False,
+             plan_only: bool = False, rows=None, seeds=None, epochs=None,
+             groups=None, merge_from=(), address: str = None,
+             gpus: float = None, failures: list = None):
+    """Prints the plan (its ``part``; ``rows`` / ``seeds`` / ``epochs`` /
+    ``groups`` slice it), trains what is missing into ``<out>`` (``jobs``
+    at a time; none with ``plan_only`` or ``report_only``) and writes the
+    report. ``merge_from``: other caches' ``runs.json`` (a device run)
+    whose records are added first. ``smoke``: the tiny settings."""
+    st = dict(SMOKE if smoke else SETTINGS)
+    results = load_cache(out)
+    for path in merge_from or ():
         print(f'merged {merge(results, path)} records from {path}')
-        write_cache(args.out, results)
+        write_cache(out, results)
     tag = device_tag()
-    entries = select(plan(st, args.part), getattr(args, 'rows', None),
-                     getattr(args, 'seeds', None),
-                     getattr(args, 'epochs', None),
-                     getattr(args, 'groups', None))
+    entries = select(plan(st, part), rows, seeds, epochs, groups)
     print_plan(entries, results, st, tag)
-    if args.plan:
+    if plan_only:
         return None
-    jobs, costs = {}, {}
+    todo, costs = {}, {}
     measured = ms_per_step(results)
-    for group, row, seed, epochs in entries:
-        j = job(row, seed, epochs, st, group)
+    for group, row, seed, n_epochs in entries:
+        j = job(row, seed, n_epochs, st, group)
         k = key_of(j, tag)
-        jobs[k] = j
-        costs[k] = estimate_min(row, epochs, measured, st, group)
-    execute(jobs, results, args.out, args.jobs, train=not args.report_only,
-            cost=lambda j: costs[key_of(j, tag)],
-            address=getattr(args, 'address', None),
-            gpus=getattr(args, 'gpus', None), failures=failures)
-    return write_report(results, st, args.out)
+        todo[k] = j
+        costs[k] = estimate_min(row, n_epochs, measured, st, group)
+    execute(todo, results, out, jobs, train=not report_only,
+            cost=lambda j: costs[key_of(j, tag)], address=address,
+            gpus=gpus, failures=failures)
+    return write_report(results, st, out)

@@ -9,7 +9,7 @@ import statistics
 import time
 
 from .engine import execute
-from .records import legacy_key, load_cache
+from .records import Job, legacy_key, load_cache
 
 __all__ = ['study', 'tables', 'compare_tables', 'plot', 'run_paper']
 _key = legacy_key
@@ -186,7 +186,7 @@ def run_paper(args, failures=None):
     for rows in spec.values():
         for _, cfg_name, opts in rows:
             for s in args.seeds:
-                jobs[_key(cfg_name, opts, s, args.epochs)] = (
+                jobs[_key(cfg_name, opts, s, args.epochs)] = Job(
                     cfg_name, opts, s, args.epochs, None, False)
     t0 = time.time()
     results = execute(jobs, load_cache(args.out), args.out, args.jobs,

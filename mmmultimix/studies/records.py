@@ -1,22 +1,23 @@
 """The study cache: job keys, ``<out>/runs.json`` and what every record
 states about the code that produced it.
 
-A *job* is ``(cfg_name, cfg_options, seed, epochs, robust_n, val)``; its
-cache key (:func:`job_key`) hashes exactly these, so a record is found again
-whatever produced it. Finished runs live in ``<out>/runs.json``, rewritten
-atomically by the study's one writer, the driver (:mod:`.engine`), as runs
-finish: a study resumes at run granularity after Ctrl-C or a crash. A record
-once cached is never replaced.
+A *job* (:class:`Job`) is ``(config, cfg_options, seed, epochs, robust_n,
+val)``; its cache key (:func:`job_key`) hashes exactly these, so a record
+is found again whatever produced it. Finished runs live in
+``<out>/runs.json``, rewritten atomically by the study's one writer, the
+driver (:mod:`.engine`), as runs finish: a study resumes at run granularity
+after Ctrl-C or a crash. A record once cached is never replaced.
 """
 import hashlib
 import json
 import os
 import os.path as osp
 import subprocess
+from typing import NamedTuple, Optional
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-__all__ = ['ROOT', 'legacy_key', 'job_key', 'load_cache', 'write_cache',
+__all__ = ['ROOT', 'Job', 'legacy_key', 'job_key', 'load_cache', 'write_cache',
            'merge_records', 'git_commit', 'CODE_COMMIT', 'MIXER_SEEDING',
            'check_seeding']
 
@@ -59,6 +60,33 @@ def job_key(job) -> str:
     cfg_name, opts, seed, epochs, robust_n, val = job
     return legacy_key(cfg_name, dict(opts, _eval=[robust_n, val]), seed,
                       epochs)
+
+
+class Job(NamedTuple):
+    """One training of a study: the config (a name under ``configs/demo``
+    or ``configs/multimix``), its overrides, the seed, the epochs (None:
+    the config's), FGSM / PGD on the first ``robust_n`` test images (0:
+    none, None: all) and whether to report the val split's accuracy."""
+    config: str
+    cfg_options: dict
+    seed: int
+    epochs: Optional[int] = None
+    robust_n: Optional[int] = 0
+    val: bool = False
+
+    @property
+    def key(self) -> str:
+        """The cache key (:func:`job_key`)."""
+        return job_key(self)
+
+    def describe(self) -> str:
+        """One line for progress and failure reports: the config, seed,
+        epochs and the overrides other than the images per class."""
+        extra = ' '.join(f'{k.split(".")[-1]}={v}'
+                         for k, v in self.cfg_options.items()
+                         if k != 'train_dataloader.dataset.num_per_class')
+        return f'{self.config} seed {self.seed} epochs {self.epochs}' + (
+            f' ({extra})' if extra else '')
 
 
 def load_cache(out: str) -> dict:

@@ -7,7 +7,7 @@ teacher_precision.py`` is the command."""
 import statistics
 
 from .engine import execute
-from .records import job_key, load_cache
+from .records import Job, job_key, load_cache
 from .stats import paired, verdict
 
 __all__ = ['jobs', 'table', 'run_teacher_precision']
@@ -16,9 +16,9 @@ ROWS = ('distil', 'dense_distil')
 
 
 def jobs(family, seeds, dtype):
-    return {(row, dt, s): (f'{family}_{row}',
-                           {'model.distill.teacher_dtype': dt}, s, None, 0,
-                           False)
+    return {(row, dt, s): Job(f'{family}_{row}',
+                              {'model.distill.teacher_dtype': dt}, s, None, 0,
+                              False)
             for row in ROWS for dt in ('fp32', dtype) for s in seeds}
 
 

@@ -12,7 +12,7 @@ import copy
 import os.path as osp
 import time
 
-from .records import CODE_COMMIT, MIXER_SEEDING, ROOT, git_commit
+from .records import CODE_COMMIT, MIXER_SEEDING, ROOT, Job, git_commit
 
 __all__ = ['config_path', 'scale_schedule', 'train_only', 'cpu_label',
            'run_job', 'run_one', 'evaluate']
@@ -73,10 +73,11 @@ def cpu_label() -> str:
 
 
 def run_job(job, work_dir):
-    """The record of one study job ``(cfg_name, cfg_options, seed, epochs,
-    robust_n, val)``, trained in ``work_dir`` (the engine's default task)."""
-    cfg_name, opts, seed, epochs, robust_n, val = job
-    return run_one(cfg_name, opts, seed, work_dir, epochs, robust_n, val)
+    """The record of one study :class:`~.records.Job`, trained in
+    ``work_dir`` (the engine's default task)."""
+    j = Job(*job)
+    return run_one(j.config, j.cfg_options, j.seed, work_dir, j.epochs,
+                   j.robust_n, j.val)
 
 
 def run_one(cfg_name, opts, seed, work_dir, epochs=None, robust_n=None,

@@ -105,12 +105,17 @@ def main(argv=None):
     args = parse_args(argv)
     failures = []
     if args.study == 'fashion':
-        from mmmultimix.studies.fashion import run_fashion as run
+        from mmmultimix.studies.fashion import run_fashion
+        run_fashion(args, failures)
     elif args.study == 'long':
-        from mmmultimix.studies.long_study import run_long as run
+        from mmmultimix.studies.long_study import run_long
+        run_long(args.out, args.part, args.smoke, args.jobs,
+                 args.report_only, args.plan, args.rows, args.seeds,
+                 args.epochs, args.groups, args.merge, args.address,
+                 args.gpus, failures)
     else:
-        from mmmultimix.studies.paper import run_paper as run
-    run(args, failures)
+        from mmmultimix.studies.paper import run_paper
+        run_paper(args, failures)
     if failures:
         sys.exit(f'{len(failures)} run(s) failed: see above')
 
