@@ -5,9 +5,15 @@ import os.path as osp
 
 import pytest
 
-from mmmultimix.studies import long_plan as L
-from mmmultimix.studies import long_report as R
-from mmmultimix.studies import long_study as LS
+from mmmultimix.studies import markdown as MD
+from mmmultimix.studies import records as REC
+from mmmultimix.studies.long import axes as AX
+from mmmultimix.studies.long import plan as L
+from mmmultimix.studies.long import precision as PR
+from mmmultimix.studies.long import report as RP
+from mmmultimix.studies.long import settings as SET
+from mmmultimix.studies.long import study as LS
+from mmmultimix.studies.long import sweep as SW
 from mmmultimix.studies.records import job_key, load_cache, write_cache
 from mmmultimix.studies.stats import mean_interval, paired, t975
 
@@ -69,11 +75,11 @@ def test_distil_rows_use_the_paper_momentum():
     assert opts['train_dataloader.dataset.num_per_class'] == 100
     assert robust_n == 500 and val
     assert 'model.distill.momentum' not in L.job('multimix', 1, 100)[1]
-    assert L.steps(1000) == 8000 and L.steps(100) == 800
+    assert SET.steps(1000) == 8000 and SET.steps(100) == 800
 
 
 def _record(row, seed, epochs, acc, device='cpu', train_s=None):
-    steps = L.steps(epochs)
+    steps = SET.steps(epochs)
     return dict(acc=acc, val_acc=acc - 1, fgsm=100 - acc / 2,
                 pgd=100 - acc / 3, ece=5.0, clean=100 - acc,
                 meta=dict(config=f'fashion_{row}',
@@ -91,7 +97,7 @@ def test_plan_estimate_uses_measured_step_times(capsys):
     assert measured == {'fashion_multimix': 500.0}
     assert L.estimate_min('multimix', 100, measured) == 500 * 800 / 60000
     assert L.estimate_min('dense_distil', 100, measured) == \
-        L.DEFAULT_MS['distil'] * 800 / 60000
+        SET.DEFAULT_MS['distil'] * 800 / 60000
     next(iter(results.values()))['meta']['wall_s'] = 7200.0
     L.print_plan(L.plan(), results)
     out = capsys.readouterr().out
@@ -149,40 +155,40 @@ def test_crossover_and_claims_on_synthetic_cells():
     for s in seeds[:3]:
         results[job_key(L.job('dense_distil', s, 1000))] = _record(
             'dense_distil', s, 1000, 83 + s)
-    cells = R.cells(results, 100)['cpu']
-    rows = R.sweep_rows(cells, (100, 250, 1000, 2000), seeds)
-    assert R.crossover(rows) == (1000, 8000)
+    cells = REC.cells(results, 100)['cpu']
+    rows = SW.sweep_rows(cells, (100, 250, 1000, 2000), seeds)
+    assert SW.crossover(rows) == (1000, 8000)
     assert rows[-1][4] is None  # 2000 epochs: missing
-    cl = {c[0]: c for c in R.claims(cells, 1000, seeds)}
+    cl = {c[0]: c for c in SW.claims(cells, 1000, seeds)}
     assert cl['MultiMix > input mixup'][5] == 'holds'
     assert cl['+ dense + distil > MultiMix'][1] == 3  # paired seeds only
     assert 'input mixup + distil > input mixup (Table 9)' not in cl
     assert 'MultiMix > AlignMixup' not in cl  # no AlignMixup run yet
     results[job_key(L.job('alignmixup', 0, 1000))] = _record(
         'alignmixup', 0, 1000, 79.0)
-    cl = {c[0]: c for c in R.claims(R.cells(results, 100)['cpu'], 1000,
+    cl = {c[0]: c for c in SW.claims(REC.cells(results, 100)['cpu'], 1000,
                                      seeds)}
     assert cl['MultiMix > AlignMixup'][1:3] == (1, 2.5)
     assert cl['MultiMix > AlignMixup'][5] == 'one seed: no interval'
     # the figure's third row: the best with 2 seeds or more
     results[job_key(L.job('saliencymix', 0, 1000))] = _record(
         'saliencymix', 0, 1000, 99.0)
-    assert R.best_other_row(R.cells(results, 100)['cpu'], 1000,
+    assert SW.best_other_row(REC.cells(results, 100)['cpu'], 1000,
                             seeds) == 'dense_distil'
     assert '| MultiMix > AlignMixup | 1 | +2.50 | — | one seed: no ' \
-        'interval |' in R.claims_table(cl.values())
+        'interval |' in MD.claims_table(cl.values())
     from mmmultimix.studies.stats import fmt
     assert fmt([79.0]) == '79.00' and fmt([1.0, 3.0]) == '2.00 ± 1.41'
     # a GPU record never joins a CPU cell
     results['gpu'] = _record('multimix', 9, 1000, 99.0, device='H200')
-    by_dev = R.cells(results, 100)
+    by_dev = REC.cells(results, 100)
     assert set(by_dev) == {'cpu', 'H200'}
     assert 9 not in by_dev['cpu'][('multimix', 1000)]
-    text = R.answer(rows, cells, dict(L.SETTINGS))
+    text = SW.answer(rows, cells, dict(SET.SETTINGS))
     assert text.startswith('MultiMix overtakes input mixup from 8,000')
-    rows_never = R.sweep_rows(cells, (100, 250), seeds)
-    assert R.crossover(rows_never) is None
-    assert 'not overtaken' in R.answer(rows_never, cells, dict(L.SETTINGS))
+    rows_never = SW.sweep_rows(cells, (100, 250), seeds)
+    assert SW.crossover(rows_never) is None
+    assert 'not overtaken' in SW.answer(rows_never, cells, dict(SET.SETTINGS))
 
 
 def test_device_runs_are_keyed_apart_and_merge(tmp_path):
@@ -196,10 +202,10 @@ def test_device_runs_are_keyed_apart_and_merge(tmp_path):
     path.write_text(json.dumps(gpu))
     assert LS.merge(cpu, str(path)) == 1 and len(cpu) == 2
     assert LS.merge(cpu, str(path)) == 0  # already there
-    by_dev = R.cells(cpu, 100)
+    by_dev = REC.cells(cpu, 100)
     assert by_dev['cpu'][('multimix', 1000)][0]['acc'] == 80.0
     assert by_dev['NVIDIA H200'][('multimix', 1000)][0]['acc'] == 81.0
-    md = R.write_report(cpu, dict(L.SETTINGS), str(tmp_path))
+    md = RP.write_report(cpu, dict(SET.SETTINGS), str(tmp_path))
     assert '## Runs on cpu' in md and '## Runs on NVIDIA H200' in md
 
 
@@ -222,11 +228,11 @@ def test_axes_and_precision_parts_are_keyed_apart():
     assert groups == {'ref', 'width', 'data', 'width_data'}
     assert {s for g, _, s, _ in axes if g == 'width_data'} == {0, 1, 2}
     epochs = {g: e for g, _, _, e in axes}
-    assert L.steps(epochs['ref']) == 8000 == L.steps(epochs['data'], npc=500)
-    st32 = dict(L.SETTINGS, axes_precision='fp32')  # an AVX2 machine's auto
+    assert SET.steps(epochs['ref']) == 8000 == SET.steps(epochs['data'], npc=500)
+    st32 = dict(SET.SETTINGS, axes_precision='fp32')  # an AVX2 machine's auto
     ref = L.job('multimix', 0, 1000, st32, group='ref')
     assert ref == L.job('multimix', 0, 1000)  # the sweep's own run
-    st16 = dict(L.SETTINGS, axes_precision='bf16')  # a bf16-native one's
+    st16 = dict(SET.SETTINGS, axes_precision='bf16')  # a bf16-native one's
     for cell in ('ref', 'width'):  # its reference is rerun in bf16 too
         assert L.job('multimix', 0, 1000, st16, cell)[1][
             'model.precision'] == 'bf16'
@@ -255,44 +261,44 @@ def test_axes_and_precision_parts_are_keyed_apart():
         r16['meta']['cfg_options'] = dict(r16['meta']['cfg_options'],
                                           **{'model.precision': 'bf16'})
         results[f'a{seed}'], results[f'b{seed}'] = r32, r16
-    fp32 = R.cells(results, 100)['cpu'][('multimix', 250)]
+    fp32 = REC.cells(results, 100)['cpu'][('multimix', 250)]
     assert [fp32[s]['acc'] for s in range(3)] == [85.0, 84.0, 86.0]
-    rows = {r[1]: r for r in R.precision_rows(results, L.SETTINGS)}
+    rows = {r[1]: r for r in PR.precision_rows(results, SET.SETTINGS)}
     _, _, n, a, b, diff, ms_a, ms_b = rows['multimix']
     assert n == 3 and diff == paired([85.5, 84.3, 86.1], [85.0, 84.0, 86.0])
     assert ms_a == 2 * ms_b
-    md = R.precision_table(R.precision_rows(results, L.SETTINGS))
+    md = PR.precision_table(PR.precision_rows(results, SET.SETTINGS))
     assert '| cpu | MultiMix | 3 |' in md and '(2.00×)' in md
     assert 'no difference detected' in md or 'bf16 higher' in md
     results['a0']['meta']['cpu'] = 'another CPU'  # not timed against it
-    assert R.precision_rows(results, L.SETTINGS)[1][6] == \
-        1000 * 200.0 / L.steps(250)
+    assert PR.precision_rows(results, SET.SETTINGS)[1][6] == \
+        1000 * 200.0 / SET.steps(250)
 
 
 def test_axes_report_pairs_cells_by_seed():
-    st = L.SETTINGS
+    st = SET.SETTINGS
     results = {}
     gaps = dict(ref=(-0.2, 0.1, -0.1), width=(0.8, 1.1, 0.9))
     for cell, gs in gaps.items():
         for seed, g in enumerate(gs):
-            ep = L.axes_epochs(cell)
+            ep = SET.axes_epochs(cell)
             for row, acc in (('input_mixup', 85.0), ('multimix', 85.0 + g)):
                 rec = _record(row, seed, ep, acc)
                 rec['meta']['cfg_options'] = L.job(
                     row, seed, ep, dict(st, axes_precision='fp32'),
                     group=cell)[1]
                 results[f'{cell}{row}{seed}'] = rec
-    dev = R.axes_cells(results, st, 'fp32')['cpu']
+    dev = AX.axes_cells(results, st, 'fp32')['cpu']
     assert set(dev) == {'ref', 'width'}
-    verdicts = {a: (n, d, v) for a, n, d, v in R.axes_verdicts(dev, st)}
+    verdicts = {a: (n, d, v) for a, n, d, v in AX.axes_verdicts(dev, st)}
     n, d, v = verdicts['width']
     assert n == 3 and d == paired([0.8, 1.1, 0.9], [-0.2, 0.1, -0.1])
     assert v.startswith('MultiMix gains on input mixup (same SGD steps')
     assert verdicts['data'][2] == 'not measured yet'
-    md = '\n'.join(R.axes_section(results, st))
+    md = '\n'.join(AX.axes_section(results, st))
     assert '| width | 128 | 1,000 | 3 |' in md and '+2.43' in md
     # the width records are not the reference cell's
-    assert [c for c in R.cells(results, 100)['cpu']] == [('input_mixup',
+    assert [c for c in REC.cells(results, 100)['cpu']] == [('input_mixup',
                                                           1000),
                                                          ('multimix', 1000)]
 
@@ -301,14 +307,14 @@ def test_axes_figure_is_drawn(tmp_path):
     results = {}
     for cell in ('ref', 'data'):
         for seed in range(2):
-            ep = L.axes_epochs(cell)
+            ep = SET.axes_epochs(cell)
             for row, acc in (('input_mixup', 85.0), ('multimix', 84.0)):
                 rec = _record(row, seed, ep, acc + seed)
                 rec['meta']['cfg_options'] = L.job(
-                    row, seed, ep, dict(L.SETTINGS, axes_precision='fp32'),
+                    row, seed, ep, dict(SET.SETTINGS, axes_precision='fp32'),
                     group=cell)[1]
                 results[f'{cell}{row}{seed}'] = rec
-    md = '\n'.join(R.axes_section(results, L.SETTINGS, str(tmp_path)))
+    md = '\n'.join(AX.axes_section(results, SET.SETTINGS, str(tmp_path)))
     assert '](axes_cpu_fp32.png)' in md
     assert (tmp_path / 'axes_cpu_fp32.png').is_file()
 
@@ -327,8 +333,8 @@ def test_data_axis_by_epochs_and_by_steps(tmp_path):
     """Issue 43: the data cell at more epochs, read at the same SGD steps
     and at the same epochs, each verdict naming its comparison and the way
     the difference moves; no section without such a run."""
-    from mmmultimix.studies.long_epochs import data_epochs_section
-    st16 = dict(L.SETTINGS, axes_precision='bf16')
+    from mmmultimix.studies.long.data_epochs import data_epochs_section
+    st16 = dict(SET.SETTINGS, axes_precision='bf16')
     plan = L.plan(st16, 'data_epochs')
     assert {e for *_, e in plan} == {400, 1000}
     assert [g for g, *_ in plan] == ['data_epochs'] * 20
@@ -336,17 +342,17 @@ def test_data_axis_by_epochs_and_by_steps(tmp_path):
     opts = L.job('multimix', 0, 400, st16, 'data_epochs')[1]
     assert opts['train_dataloader.dataset.num_per_class'] == 500
     assert opts['model.precision'] == 'bf16'
-    assert L.steps(400, st16, 500) == 16000
+    assert SET.steps(400, st16, 500) == 16000
     assert 'data_epochs' in {g for g, *_ in L.plan(st16, 'all')}
     results = {}
 
     def add(group, row, seed, epochs, acc, prec):
-        st = dict(L.SETTINGS, axes_precision=prec)
+        st = dict(SET.SETTINGS, axes_precision=prec)
         rec = _record(row, seed, epochs, acc)
         rec['meta']['cfg_options'] = L.job(row, seed, epochs, st, group)[1]
         rec['meta']['precision'] = prec
-        rec['meta']['steps'] = L.steps(
-            epochs, st, 100 * L.cell_of(group)['npc_x'])
+        rec['meta']['steps'] = SET.steps(
+            epochs, st, 100 * SET.cell_of(group)['npc_x'])
         results[f'{group}{row}{seed}{epochs}'] = rec
 
     for s in range(3):
@@ -358,11 +364,11 @@ def test_data_axis_by_epochs_and_by_steps(tmp_path):
         # 5,000 images: behind at 200 epochs, closer at 1000
         add('data', 'input_mixup', s, 200, 89.0 + s, 'bf16')
         add('data', 'multimix', s, 200, 87.5 + s + 0.1 * s, 'bf16')
-    assert data_epochs_section(results, L.SETTINGS) == []
+    assert data_epochs_section(results, SET.SETTINGS) == []
     for s in range(3):
         add('data_epochs', 'input_mixup', s, 1000, 90.0 + s, 'bf16')
         add('data_epochs', 'multimix', s, 1000, 90.5 + s + 0.1 * s, 'bf16')
-    md = '\n'.join(data_epochs_section(results, L.SETTINGS, str(tmp_path)))
+    md = '\n'.join(data_epochs_section(results, SET.SETTINGS, str(tmp_path)))
     assert (tmp_path / 'data_epochs_cpu.png').is_file()
     assert '| 5,000 | bf16 | 1,000 | 40,000 | 3 |' in md
     assert '| 1,000 | fp32 | 1,000 | 8,000 | 3 |' in md

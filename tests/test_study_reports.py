@@ -54,7 +54,7 @@ def test_fashion_report_regenerates_byte_identical(tmp_path):
 
 
 def test_long_report_regenerates_byte_identical(tmp_path):
-    from mmmultimix.studies.long_study import run_long
+    from mmmultimix.studies.long import run_long
     out = _copy_cache('fashion_long', tmp_path)
     run_long(out, 'all', report_only=True)
     _same(out, 'fashion_long', 'long.md')

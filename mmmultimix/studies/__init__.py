@@ -3,7 +3,7 @@ its records (:mod:`.records`), one training and its evaluation
 (:mod:`.training`), the engine that runs them as Ray tasks on this machine
 or a cluster (:mod:`.engine`), paired statistics (:mod:`.stats`) and the
 studies' plans and reports (:mod:`.paper`, :mod:`.fashion`,
-:mod:`.long_plan` / :mod:`.long_report` / :mod:`.long_study`,
+:mod:`.long` (a package, part by part),
 :mod:`.teacher_precision`). The commands are ``tools/analysis/*.py``.
 
 Nothing here is imported by ``import mmmultimix`` (Ray and matplotlib stay

@@ -24,15 +24,13 @@ import statistics
 import time
 
 from .engine import execute
+from .markdown import claims_table
+from .names import NAMES
 from .records import Job, job_key, load_cache
 from .stats import fmt, paired, t975, verdict  # noqa: F401
 
 ROWS = ('baseline', 'input_mixup', 'manifold_mixup', 'cutmix', 'multimix',
         'dense', 'distil', 'dense_distil')
-NAMES = dict(baseline='no mixup', input_mixup='input mixup',
-             manifold_mixup='manifold mixup', cutmix='CutMix',
-             multimix='MultiMix', dense='+ dense', distil='+ distil',
-             dense_distil='+ dense + distil')
 FAMILY = 'fashion'
 # the study's settings (``--smoke`` shrinks them)
 SETTINGS = dict(
@@ -111,6 +109,14 @@ CLAIMS = (
 )
 
 
+def _claims(results: dict, seeds) -> str:
+    """The claims of a regime as a table (every claim paired over all
+    the seeds)."""
+    return claims_table([(c, len(seeds), m, lo, hi, v)
+                         for c, m, lo, hi, v in claim_rows(results, seeds)],
+                        pairs=False)
+
+
 def best_row(results: dict, seeds) -> str:
     """The row with the highest mean test accuracy."""
     return max(ROWS, key=lambda r: statistics.mean(
@@ -159,15 +165,6 @@ def regime_table(results: dict, seeds, val=False) -> str:
         rs = [results[(row, s)] for s in seeds]
         md.append(f'| {NAMES[row]} | ' + ' | '.join(
             fmt([r[k] for r in rs]) for k in keys) + ' |')
-    return '\n'.join(md)
-
-
-def claims_table(rows) -> str:
-    md = ['| claim | paired difference (in its favour) | 95 % interval | '
-          'verdict |', '|---|---|---|---|']
-    for claim, mean, lo, hi, v in rows:
-        md.append(f'| {claim} | {mean:+.2f} | [{lo:+.2f}, {hi:+.2f}] | '
-                  f'{v} |')
     return '\n'.join(md)
 
 
@@ -279,9 +276,9 @@ def report(st, seeds, chosen, sweep_res, low_res, large_res):
     if len(low_res) == len(ROWS) * len(seeds):
         md += [f'## Low data: {low_n} images, {chosen} epochs\n',
                regime_table(low_res, seeds, val=True), '',
-               claims_table(claim_rows(low_res, seeds)), '']
+               _claims(low_res, seeds), '']
     if len(large_res) == len(ROWS) * len(seeds):
         md += [f'## More data: {large_n} images, {st["large_epochs"]} '
                f'epochs\n', regime_table(large_res, seeds), '',
-               claims_table(claim_rows(large_res, seeds)), '']
+               _claims(large_res, seeds), '']
     return '\n'.join(md)

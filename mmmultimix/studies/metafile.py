@@ -142,15 +142,17 @@ def _measured():
             out[cfg] = ('digits (scikit-learn), 100 training images',
                         accs, 150, 'docs/reproduction/runs.json (the paper '
                         'study, Table 1 rows, 300 SGD steps)')
-    from .long_report import cells
+    from .long.settings import SETTINGS, steps
+    from .records import cells
     long_ = load_cache(osp.join(ROOT, 'docs', 'fashion_long'))
-    for (row, epochs), by_seed in cells(long_, 100).get('cpu', {}).items():
-        if epochs == 1000:
+    npc, epochs = SETTINGS['npc'], SETTINGS['long']
+    for (row, e), by_seed in cells(long_, npc).get('cpu', {}).items():
+        if e == epochs:
             out[f'fashion_{row}'] = (
-                'Fashion-MNIST, 1,000 training images',
+                f'Fashion-MNIST, {10 * npc:,} training images',
                 [by_seed[s]['acc'] for s in sorted(by_seed)], epochs,
-                'docs/fashion_long/runs.json (the long study, 8,000 SGD '
-                'steps, fp32, CPU)')
+                'docs/fashion_long/runs.json (the long study, '
+                f'{steps(epochs):,} SGD steps, fp32, CPU)')
     return out
 
 

@@ -10,6 +10,7 @@ import time
 
 from .engine import execute
 from .records import Job, legacy_key, load_cache
+from .stats import fmt
 
 __all__ = ['study', 'tables', 'compare_tables', 'plot', 'run_paper']
 _key = legacy_key
@@ -73,14 +74,6 @@ def study(family: str):
                 fig3b=fig_n, fig3c=fig_alpha)
 
 
-def _fmt(vals):
-    if not vals:
-        return '—'
-    mean = statistics.mean(vals)
-    std = statistics.stdev(vals) if len(vals) > 1 else 0.0
-    return f'{mean:.2f} ± {std:.2f}'
-
-
 def tables(spec, results, seeds, epochs):
     md = []
     titles = dict(
@@ -99,7 +92,7 @@ def tables(spec, results, seeds, epochs):
             rs = [results.get(_key(cfg_name, opts, s, epochs)) for s in seeds]
             rs = [r for r in rs if r is not None]
             md.append(f'| {row} | ' + ' | '.join(
-                _fmt([r[k] for r in rs])
+                fmt([r[k] for r in rs])
                 for k in ('acc', 'fgsm', 'pgd', 'ece')) + f' | {len(rs)} |')
         md.append('')
     return '\n'.join(md)

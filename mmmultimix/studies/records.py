@@ -147,3 +147,30 @@ def git_commit() -> str:
 
 
 CODE_COMMIT = git_commit()
+
+
+def row_of(meta: dict, family: str = 'fashion') -> str:
+    """The row of a record: its config name without the family."""
+    return meta['config'][len(family) + 1:]
+
+
+def record_precision(meta: dict) -> str:
+    """A record's precision (records from before the setting: fp32)."""
+    return meta.get('precision', 'fp32')
+
+
+def cells(results: dict, npc: int, prec: str = 'fp32') -> dict:
+    """``{device: {(row, epochs): {seed: record}}}`` of the records on
+    ``npc`` images per class at the reference width and in precision
+    ``prec`` (wider cells and other precisions are cells of their own)."""
+    out = {}
+    for rec in results.values():
+        meta = rec.get('meta')
+        if not meta or meta['cfg_options'].get(
+                'train_dataloader.dataset.num_per_class') != npc or \
+                'model.backbone.base_channels' in meta['cfg_options'] or \
+                record_precision(meta) != prec:
+            continue
+        dev = out.setdefault(meta['device'], {})
+        dev.setdefault((row_of(meta), meta['epochs']), {})[meta['seed']] = rec
+    return out

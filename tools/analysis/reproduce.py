@@ -4,7 +4,7 @@ Runs, on the digits low-data split (``configs/demo``) with several seeds:
 Table 1, Table 9, Table 10 and Fig. 3, with FGSM / PGD error and ECE for
 every row (``mmmultimix.studies.paper``); ``--study fashion`` and ``--study
 long`` are the Fashion-MNIST studies (``mmmultimix.studies.fashion``,
-``.long_study``). Every training is a Ray task (``mmmultimix.studies.
+``.long``). Every training is a Ray task (``mmmultimix.studies.
 engine``): on this machine by default, on a Ray cluster with ``--address``;
 every finished run is cached in ``<out>/runs.json`` at once, so an
 interrupted study resumes where it stopped, and ``<out>/STOP`` lets the runs
@@ -108,7 +108,7 @@ def main(argv=None):
         from mmmultimix.studies.fashion import run_fashion
         run_fashion(args, failures)
     elif args.study == 'long':
-        from mmmultimix.studies.long_study import run_long
+        from mmmultimix.studies.long import run_long
         run_long(args.out, args.part, args.smoke, args.jobs,
                  args.report_only, args.plan, args.rows, args.seeds,
                  args.epochs, args.groups, args.merge, args.address,

@@ -1,13 +1,14 @@
 """``reproduce.py --study long``: the long-schedule Fashion-MNIST study's
-plan (:mod:`.long_plan`) run by the engine (:mod:`.engine`), then its
-report (:mod:`.long_report`)."""
+plan (:mod:`.plan`) run by the engine (:mod:`..engine`), then its report
+(:mod:`.report`)."""
 import json
 
-from .engine import execute
-from .long_plan import (SETTINGS, SMOKE, device_tag, estimate_min, job,
-                        key_of, ms_per_step, plan, print_plan, select)
-from .long_report import write_report
-from .records import load_cache, merge_records, write_cache
+from ..engine import execute
+from ..records import load_cache, merge_records, write_cache
+from .plan import (device_tag, estimate_min, job, key_of, ms_per_step, plan,
+                   print_plan, select)
+from .report import write_report
+from .settings import SETTINGS, SMOKE
 
 __all__ = ['merge', 'run_long']
 

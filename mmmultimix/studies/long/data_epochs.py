@@ -10,13 +10,20 @@ Read from the cache alone; lines and cells with no pair are left out.
 """
 import os.path as osp
 
-from .figures import interval_plot
-from .long_plan import BASE_CHANNELS, CELLS, axes_epochs
-from .stats import fmt, mean_interval, paired
+from ..figures import interval_plot
+from ..stats import fmt, mean_interval, paired
+from .settings import AXES_ROWS, BASE_CHANNELS, CELLS, SETTINGS, axes_epochs
 
-__all__ = ['epoch_lines', 'data_epochs_section']
+__all__ = ['data_epochs_plan', 'epoch_lines', 'data_epochs_section']
 
 ROWS = ('input_mixup', 'multimix')
+
+
+def data_epochs_plan(st=SETTINGS):
+    """The data cell at ``st['data_epochs']`` epochs: per length (shorter
+    first), seed by seed, both rows."""
+    return [('data_epochs', r, s, e) for e in sorted(st['data_epochs'])
+            for s in st['seeds'] for r in AXES_ROWS]
 
 
 def _line_key(meta: dict, st: dict):
