@@ -37,7 +37,7 @@ def test_smoke_study_tables_complete_and_finite(tmp_path):
                for r in runs.values())
     # each run with cores // 2 threads (at most OMP_NUM_THREADS), printed
     # and recorded once
-    from mmmultimix.studies.engine import default_threads
+    from mmmultimix.studies.cluster import default_threads
     assert {r['meta']['threads'] for r in runs.values()} == {
         default_threads(2)}
     assert len(re.findall(r'^\[\d+/\d+\] ', proc.stdout, re.M)) == len(runs)

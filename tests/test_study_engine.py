@@ -15,6 +15,7 @@ import time
 
 import pytest
 
+from mmmultimix.studies import cluster as C
 from mmmultimix.studies import engine as E
 from mmmultimix.studies.records import load_cache
 
@@ -28,7 +29,7 @@ def local_ray():
     # the stand-in trainings below travel by value (tests/ is not a package
     # the workers could import)
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    E.connect(cpus=2)
+    C.connect(cpus=2)
     yield ray
     ray.shutdown()
 
@@ -187,9 +188,9 @@ def test_address_with_nothing_listening_fails_at_once(tmp_path):
     address = f'127.0.0.1:{_free_port()}'
     t0 = time.time()
     with pytest.raises(ConnectionError, match=address):
-        E.check_address(address)
+        C.check_address(address)
     with pytest.raises(ValueError, match='host:port'):
-        E.check_address('no-port-here')
+        C.check_address('no-port-here')
     # the command: a clear error before any Ray start, in seconds
     proc = subprocess.run(
         [sys.executable, 'tools/analysis/reproduce.py', '--tables',
@@ -208,7 +209,7 @@ def test_without_ray_the_runs_go_in_this_process(monkeypatch, tmp_path,
     """Ray not installed: the same execute() runs every job in the driver,
     one after another, reports a failing one and goes on, honours STOP;
     a cluster address without Ray is an error naming the install."""
-    monkeypatch.setattr(E, 'ray_installed', lambda address=None: False)
+    monkeypatch.setattr(C, 'ray_installed', lambda address=None: False)
     out = str(tmp_path)
     _one_failure(out)
     calls = open(osp.join(out, 'calls.log')).read().split('\n')
@@ -228,9 +229,9 @@ def test_without_ray_the_runs_go_in_this_process(monkeypatch, tmp_path,
         return real(name, *a, **k)
 
     monkeypatch.setattr(builtins, '__import__', no_ray)
-    assert E.ray_installed() is False
+    assert C.ray_installed() is False
     with pytest.raises(ImportError, match=r'needs Ray \(pip install'):
-        E.ray_installed('10.0.0.1:6379')
+        C.ray_installed('10.0.0.1:6379')
 
 
 _NO_RAY = ("import runpy, sys; sys.modules['ray'] = None; "
