@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import os.path as osp
-import statistics
 import sys
 import time
 import warnings
@@ -24,59 +23,36 @@ import warnings
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-DEMO_METHODS = [
-    ('baseline', 'no mixup'),
-    ('input_mixup', 'input mixup'),
-    ('manifold_mixup', 'manifold mixup'),
-    ('multimix', 'MultiMix'),
-    ('dense', 'MultiMix + dense'),
-    ('distil', 'MultiMix + distil'),
-    ('dense_distil', 'MultiMix + dense + distil'),
-]
+ROWS = ('baseline', 'input_mixup', 'manifold_mixup', 'multimix', 'dense',
+        'distil', 'dense_distil')
 
 
 def available_methods():
-    return [(k, v) for k, v in DEMO_METHODS
+    from mmmultimix.studies.names import demo_name
+    return [(k, demo_name(k)) for k in ROWS
             if osp.isfile(osp.join(ROOT, 'configs', 'demo', f'digits_{k}.py'))]
 
 
-def run_one(method: str, seed: int, work_dir: str, cfg_options=None,
-            quiet: bool = True) -> float:
-    """Trains ``configs/demo/digits_<method>.py`` with ``seed`` and returns
-    the test top-1 accuracy (%)."""
-    from mmengine.config import Config
-    from mmengine.runner import Runner
-
-    import mmmultimix  # noqa: F401
-    cfg = Config.fromfile(
-        osp.join(ROOT, 'configs', 'demo', f'digits_{method}.py'))
-    cfg.work_dir = osp.join(work_dir, method, f'seed{seed}')
-    cfg.randomness = dict(seed=seed, deterministic=False)
-    cfg.experiment_name = f'digits_{method}_seed{seed}_{time.time_ns()}'
-    if quiet:
-        cfg.log_level = 'ERROR'
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    metrics = runner.test()
-    return float(metrics['accuracy/top1'])
-
-
 def run_all(jobs, n_jobs: int):
-    """``run_one`` over ``jobs`` (``(method, seed, work_dir, cfg_options,
-    quiet)``) as Ray tasks of the studies' engine, ``n_jobs`` at a time;
-    yields ``(method, seed, acc)`` as runs finish (a failed run stops the
-    demo with its error). mmengine sets its config's 'fork' start method in
-    every runner and warns that a worker process has another: the demo's
-    loaders have no worker processes, so that warning is silenced."""
+    """The studies' training of every ``(method, seed, work_dir,
+    cfg_options, quiet)`` as the config says (validation, checkpoints in
+    ``<work_dir>/<method>/seed<seed>``), run by the studies' engine
+    ``n_jobs`` at a time; yields ``(method, seed, test top-1)`` as runs
+    finish (a failed run stops the demo with its error). mmengine sets its
+    config's 'fork' start method in every runner and warns that a worker
+    process has another: the demo's loaders have no worker processes, so
+    that warning is silenced."""
     from mmmultimix.studies.engine import run_tasks
-    tasks = {(j[0], j[1]): j for j in jobs}
-    for (method, seed), acc, failure in run_tasks(
-            run_one, tasks, n_jobs, ignore='Multi-processing start method'):
+    from mmmultimix.studies.records import Job
+    from mmmultimix.studies.training import run_job
+    tasks = {(m, s): (Job(f'digits_{m}', opts or {}, s),
+                      osp.join(work_dir, m, f'seed{s}'), True, quiet)
+             for m, s, work_dir, opts, quiet in jobs}
+    for (method, seed), rec, failure in run_tasks(
+            run_job, tasks, n_jobs, ignore='Multi-processing start method'):
         if failure is not None:
             raise RuntimeError(f'{method} seed {seed}: {failure.error}')
-        yield method, seed, acc
+        yield method, seed, rec['acc']
 
 
 def num_per_class() -> int:
@@ -84,19 +60,6 @@ def num_per_class() -> int:
     cfg = Config.fromfile(
         osp.join(ROOT, 'configs', '_base_', 'datasets', 'digits_lowdata.py'))
     return cfg.num_per_class
-
-
-def format_table(results: dict, names: dict) -> str:
-    lines = [
-        '| method | top-1 (%) mean ± std | seeds |',
-        '|---|---|---|',
-    ]
-    for method, accs in results.items():
-        mean = statistics.mean(accs)
-        std = statistics.stdev(accs) if len(accs) > 1 else 0.0
-        lines.append(f'| {names.get(method, method)} | {mean:.2f} ± {std:.2f} '
-                     f'| {len(accs)} |')
-    return '\n'.join(lines)
 
 
 def main():
@@ -135,7 +98,8 @@ def main():
         print(f'[{done}/{total}] {names[method]:<16} seed {seed}: '
               f'top-1 {acc:.2f} %  (ETA {eta:.0f} s)', flush=True)
     results = {m: [r[s] for s in args.seeds] for m, r in results.items()}
-    table = format_table(results, names)
+    from mmmultimix.studies.markdown import accuracy_table
+    table = accuracy_table([(names[m], accs) for m, accs in results.items()])
     print(f'\nDigits, low-data split ({num_per_class()} train images per '
           f'class), test top-1 (%) over seeds {args.seeds}:\n')
     print(table)

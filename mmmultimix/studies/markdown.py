@@ -1,6 +1,7 @@
 """Markdown helpers the studies' reports share."""
+from .stats import fmt
 
-__all__ = ['claims_table', 'missing']
+__all__ = ['claims_table', 'missing', 'accuracy_table']
 
 
 def missing(n: int, total: int) -> str:
@@ -22,4 +23,12 @@ def claims_table(rows, pairs: bool = True) -> str:
         ci = f'[{lo:+.2f}, {hi:+.2f}]' if n > 1 else '—'
         md.append(f'| {claim} | ' + (f'{n} | ' if pairs else '') +
                   f'{mean:+.2f} | {ci} | {v} |')
+    return '\n'.join(md)
+
+
+def accuracy_table(rows, head: str = 'method') -> str:
+    """``rows``: ``(name, top-1 accuracies over seeds)``; one line each,
+    mean ± std and the number of seeds."""
+    md = [f'| {head} | top-1 (%) mean ± std | seeds |', '|---|---|---|']
+    md += [f'| {name} | {fmt(accs)} | {len(accs)} |' for name, accs in rows]
     return '\n'.join(md)

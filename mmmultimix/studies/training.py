@@ -72,22 +72,28 @@ def cpu_label() -> str:
             f'bf16 {fast_bf16(torch.device("cpu"))}')
 
 
-def run_job(job, work_dir):
+def run_job(job, work_dir, as_configured=False, quiet=True):
     """The record of one study :class:`~.records.Job`, trained in
-    ``work_dir`` (the engine's default task)."""
+    ``work_dir`` (the engine's default task; the options as
+    :func:`run_one`'s)."""
     j = Job(*job)
     return run_one(j.config, j.cfg_options, j.seed, work_dir, j.epochs,
-                   j.robust_n, j.val)
+                   j.robust_n, j.val, as_configured=as_configured,
+                   quiet=quiet)
 
 
 def run_one(cfg_name, opts, seed, work_dir, epochs=None, robust_n=None,
-            val=False, checkpoint=None):
+            val=False, checkpoint=None, as_configured=False, quiet=True):
     """Train, then evaluate clean / FGSM / PGD / ECE on the test set;
     returns the metrics and ``meta`` (what produced them). ``robust_n``:
     FGSM / PGD on the first ``robust_n`` test images only (0: skipped;
     None: all). ``val``: also the top-1 accuracy on the val split
     (``val_acc``), for choosing settings. ``checkpoint``: a path to save
-    the trained model at, as ``tools/test.py`` loads it."""
+    the trained model at, as ``tools/test.py`` loads it. By default the
+    run trains without validation, checkpoints or logs below ERROR
+    (:func:`train_only`); ``as_configured``: with the config's own, as
+    ``tools/train.py`` runs it (the demo), ``quiet`` keeping its logs to
+    errors."""
     import torch
     from mmengine.config import Config
     from mmengine.runner import Runner
@@ -104,7 +110,13 @@ def run_one(cfg_name, opts, seed, work_dir, epochs=None, robust_n=None,
     if epochs is not None:
         scale_schedule(cfg, epochs)
     val_loader = copy.deepcopy(cfg.get('val_dataloader'))
-    train_only(cfg, work_dir)
+    if as_configured:
+        cfg.work_dir = work_dir
+        cfg.experiment_name = f'{cfg_name}_seed{seed}_{time.time_ns()}'
+        if quiet:
+            cfg.log_level = 'ERROR'
+    else:
+        train_only(cfg, work_dir)
     cfg.randomness = dict(seed=seed, deterministic=False)
     runner = Runner.from_cfg(cfg)
     runner.train()
