@@ -8,7 +8,7 @@ import statistics
 
 from .engine import execute
 from .records import Job, job_key, load_cache
-from .stats import paired, verdict
+from .stats import fmt, paired, verdict
 
 __all__ = ['jobs', 'table', 'run_teacher_precision']
 
@@ -34,12 +34,8 @@ def table(results, seeds, dtype) -> str:
         v = verdict(lo, hi)
         v = {'holds': f'{dtype} better', 'does not hold': f'{dtype} worse',
              'cannot tell at this power': 'no difference detected'}[v]
-        md.append(f'| {row} | {statistics.mean(a):.2f} ± '
-                  f'{statistics.stdev(a) if len(a) > 1 else 0:.2f} | '
-                  f'{statistics.mean(b):.2f} ± '
-                  f'{statistics.stdev(b) if len(b) > 1 else 0:.2f} | '
-                  f'{mean:+.2f} [{lo:+.2f}, {hi:+.2f}] (seed std '
-                  f'{sd:.2f}) | {v} |')
+        md.append(f'| {row} | {fmt(a)} | {fmt(b)} | {mean:+.2f} '
+                  f'[{lo:+.2f}, {hi:+.2f}] (seed std {sd:.2f}) | {v} |')
     return '\n'.join(md)
 
 
