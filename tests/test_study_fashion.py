@@ -1,6 +1,5 @@
 """The Fashion-MNIST study's statistics, schedule choice and report
 (``reproduce.py --study fashion``), on synthetic run results: seconds."""
-import argparse
 import os.path as osp
 import statistics
 
@@ -81,10 +80,7 @@ def test_run_fashion_chooses_on_val_and_writes_report(tmp_path,
         return results
 
     monkeypatch.setattr(S, 'execute', execute)
-    args = argparse.Namespace(smoke=False, seeds=[0, 1, 2], out=str(tmp_path),
-                              report_only=False, jobs=2, address=None,
-                              gpus=None)
-    md = S.run_fashion(args)
+    md = S.run_fashion(str(tmp_path), [0, 1, 2], jobs=2)
     assert len(calls) == 2  # sweep + large regime, then low data
     sweep_epochs = {j[3] for j in calls[0] if j[1][
         'train_dataloader.dataset.num_per_class'] == S.SETTINGS['low']}

@@ -208,22 +208,25 @@ def plot_sweep(results, seeds, sweep, path):
     fig.savefig(path, dpi=110)
 
 
-def run_fashion(args, failures=None):
-    """``reproduce.py --study fashion``: runs (cached, resumable) and
-    writes ``<out>/fashion.md`` and ``<out>/fashion_sweep.png``."""
-    st = dict(SMOKE if args.smoke else SETTINGS)
-    seeds = args.seeds[:2] if args.smoke else args.seeds
-    results = load_cache(args.out)
+def run_fashion(out: str, seeds=(0, 1, 2, 3, 4), smoke: bool = False,
+                jobs: int = 1, report_only: bool = False, address: str = None,
+                gpus: float = None, failures=None):
+    """``reproduce.py --study fashion``: runs (cached, resumable; ``jobs``
+    at a time, none with ``report_only``) and writes ``<out>/fashion.md``
+    and ``<out>/fashion_sweep.png``."""
+    st = dict(SMOKE if smoke else SETTINGS)
+    seeds = list(seeds)[:2] if smoke else list(seeds)
+    results = load_cache(out)
     t0 = time.time()
 
-    def by_name(jobs):
+    def by_name(named):
         """Runs ``{name: job}``, the longest (epochs × images) first, and
         returns ``{name: metrics}`` of the finished ones."""
-        keys = {name: job_key(j) for name, j in jobs.items()}
-        order = sorted(jobs, key=lambda name: -_cost(jobs[name]))
-        execute({keys[name]: jobs[name] for name in order}, results, args.out,
-                args.jobs, train=not args.report_only,
-                address=args.address, gpus=args.gpus, failures=failures)
+        keys = {name: job_key(j) for name, j in named.items()}
+        order = sorted(named, key=lambda name: -_cost(named[name]))
+        execute({keys[name]: named[name] for name in order}, results, out,
+                jobs, train=not report_only, address=address, gpus=gpus,
+                failures=failures)
         return {name: results[k] for name, k in keys.items() if k in results}
 
     # phase 1: the sweep (chooses the low-data schedule) and the large regime
@@ -246,10 +249,10 @@ def run_fashion(args, failures=None):
     low_res = by_name(low_jobs(st, seeds, chosen))
     md = report(st, seeds, chosen, sweep_res, low_res, large_res)
     print(f'{time.time() - t0:.0f} s (runs cached before excluded)')
-    with open(osp.join(args.out, 'fashion.md'), 'w') as f:
+    with open(osp.join(out, 'fashion.md'), 'w') as f:
         f.write(md)
     plot_sweep(sweep_res, seeds, st['sweep'],
-               osp.join(args.out, 'fashion_sweep.png'))
+               osp.join(out, 'fashion_sweep.png'))
     print(md)
     return md
 

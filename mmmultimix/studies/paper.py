@@ -158,46 +158,53 @@ def plot(spec, results, seeds, epochs, path):
     fig.savefig(path, dpi=110)
 
 
-def run_paper(args, failures=None):
-    """Trains what is missing of ``args``' tables (unless
-    ``--report-only``), writes ``tables.md`` and ``fig3.png`` (and
-    ``moved.md`` with ``--compare``)."""
-    spec = study(args.config_family)
-    if args.smoke:
-        args.seeds = args.seeds[:2] if len(args.seeds) >= 2 else [0, 1]
-        args.epochs = args.epochs or 3
+def run_paper(out: str, config_family: str = 'digits', seeds=(0, 1, 2, 3, 4),
+              epochs=None, smoke: bool = False, cfg_options=None,
+              tables_=None, rows=None, jobs: int = 1,
+              report_only: bool = False, address: str = None,
+              gpus: float = None, compare: str = None, failures=None):
+    """Trains what is missing of the tables of ``config_family`` (``tables_``
+    and ``rows`` select; ``cfg_options`` apply to every run; ``smoke``: 2
+    seeds, 3 epochs, 2 rows a table) into ``<out>``, ``jobs`` at a time
+    (none with ``report_only``); writes ``tables.md`` and ``fig3.png`` (and
+    ``moved.md`` against an earlier ``tables.md``, ``compare``)."""
+    seeds = list(seeds)
+    spec = study(config_family)
+    if smoke:
+        seeds = seeds[:2] if len(seeds) >= 2 else [0, 1]
+        epochs = epochs or 3
         spec = {k: v[:2] for k, v in spec.items()}
-    if args.cfg_options:
-        spec = {k: [(r, c, {**o, **args.cfg_options}) for r, c, o in v]
+    if cfg_options:
+        spec = {k: [(r, c, {**o, **cfg_options}) for r, c, o in v]
                 for k, v in spec.items()}
-    if args.tables:
-        spec = {k: v for k, v in spec.items() if k in args.tables}
-    if args.rows:
-        spec = {k: [r for r in v if r[0] in args.rows]
+    if tables_:
+        spec = {k: v for k, v in spec.items() if k in tables_}
+    if rows:
+        spec = {k: [r for r in v if r[0] in rows]
                 for k, v in spec.items()}
-    jobs = {}
+    todo = {}
     for rows in spec.values():
         for _, cfg_name, opts in rows:
-            for s in args.seeds:
-                jobs[_key(cfg_name, opts, s, args.epochs)] = Job(
-                    cfg_name, opts, s, args.epochs, None, False)
+            for s in seeds:
+                todo[_key(cfg_name, opts, s, epochs)] = Job(
+                    cfg_name, opts, s, epochs, None, False)
     t0 = time.time()
-    results = execute(jobs, load_cache(args.out), args.out, args.jobs,
-                      train=not args.report_only, address=args.address,
-                      gpus=args.gpus, failures=failures)
-    md = tables(spec, results, args.seeds, args.epochs)
-    header = (f'# Reproduction study: {args.config_family}, seeds '
-              f'{args.seeds}' + (f', {args.epochs} epochs' if args.epochs
+    results = execute(todo, load_cache(out), out, jobs,
+                      train=not report_only, address=address,
+                      gpus=gpus, failures=failures)
+    md = tables(spec, results, seeds, epochs)
+    header = (f'# Reproduction study: {config_family}, seeds '
+              f'{seeds}' + (f', {epochs} epochs' if epochs
                                  else '') + '\n\n')
-    with open(osp.join(args.out, 'tables.md'), 'w') as f:
+    with open(osp.join(out, 'tables.md'), 'w') as f:
         f.write(header + md)
-    plot(spec, results, args.seeds, args.epochs,
-         osp.join(args.out, 'fig3.png'))
+    plot(spec, results, seeds, epochs,
+         osp.join(out, 'fig3.png'))
     print(header + md)
-    if args.compare:
-        with open(args.compare) as f:
+    if compare:
+        with open(compare) as f:
             moved = compare_tables(f.read(), md)
-        with open(osp.join(args.out, 'moved.md'), 'w') as f:
-            f.write(f'# What moved against {args.compare}\n\n{moved}\n')
+        with open(osp.join(out, 'moved.md'), 'w') as f:
+            f.write(f'# What moved against {compare}\n\n{moved}\n')
         print(moved)
     print(f'done in {time.time() - t0:.0f} s')

@@ -39,24 +39,27 @@ def table(results, seeds, dtype) -> str:
     return '\n'.join(md)
 
 
-def run_teacher_precision(args, failures=None) -> str:
-    """Trains what is missing (unless ``args.report_only``) and writes
-    ``<out>/teacher_precision.md``; returns its text."""
+def run_teacher_precision(out: str, config_family: str, seeds, dtype: str,
+                          n_jobs: int = 1, report_only: bool = False,
+                          address: str = None, failures=None) -> str:
+    """Trains what is missing (``n_jobs`` at a time; none with
+    ``report_only``) and writes ``<out>/teacher_precision.md``; returns its
+    text."""
     import os.path as osp
-    spec = jobs(args.config_family, args.seeds, args.dtype)
-    results = load_cache(args.out)
+    spec = jobs(config_family, seeds, dtype)
+    results = load_cache(out)
     keyed = {job_key(j): j for j in spec.values()}
-    execute(keyed, results, args.out, args.jobs, train=not args.report_only,
-            address=args.address, failures=failures)
+    execute(keyed, results, out, n_jobs, train=not report_only,
+            address=address, failures=failures)
     missing = [k for k, j in spec.items() if job_key(j) not in results]
     if missing:
         print(f'{len(missing)} run(s) missing: no table yet')
         return ''
     named = {k: results[job_key(j)] for k, j in spec.items()}
-    md = (f'# Teacher precision: {args.config_family}, seeds {args.seeds}, '
-          f'{args.jobs} run(s) at a time\n\n' +
-          table(named, args.seeds, args.dtype) + '\n')
-    with open(osp.join(args.out, 'teacher_precision.md'), 'w') as f:
+    md = (f'# Teacher precision: {config_family}, seeds {seeds}, '
+          f'{n_jobs} run(s) at a time\n\n' +
+          table(named, seeds, dtype) + '\n')
+    with open(osp.join(out, 'teacher_precision.md'), 'w') as f:
         f.write(md)
     print(md)
     return md

@@ -106,7 +106,8 @@ def main(argv=None):
     failures = []
     if args.study == 'fashion':
         from mmmultimix.studies.fashion import run_fashion
-        run_fashion(args, failures)
+        run_fashion(args.out, args.seeds, args.smoke, args.jobs,
+                    args.report_only, args.address, args.gpus, failures)
     elif args.study == 'long':
         from mmmultimix.studies.long import run_long
         run_long(args.out, args.part, args.smoke, args.jobs,
@@ -115,7 +116,10 @@ def main(argv=None):
                  args.gpus, failures)
     else:
         from mmmultimix.studies.paper import run_paper
-        run_paper(args, failures)
+        run_paper(args.out, args.config_family, args.seeds, args.epochs,
+                  args.smoke, args.cfg_options, args.tables, args.rows,
+                  args.jobs, args.report_only, args.address, args.gpus,
+                  args.compare, failures)
     if failures:
         sys.exit(f'{len(failures)} run(s) failed: see above')
 

@@ -37,7 +37,9 @@ def main(argv=None):
         p.error(f'--jobs must be >= 1, got {args.jobs}')
     from mmmultimix.studies.teacher_precision import run_teacher_precision
     failures = []
-    run_teacher_precision(args, failures)
+    run_teacher_precision(args.out, args.config_family, args.seeds,
+                          args.dtype, args.jobs, args.report_only,
+                          args.address, failures)
     if failures:
         sys.exit(f'{len(failures)} run(s) failed: see above')
 
