@@ -26,7 +26,7 @@ import time
 from .engine import execute
 from .markdown import claims_table
 from .names import NAMES
-from .records import Job, job_key, load_cache
+from .records import Job, load_cache
 from .stats import fmt, paired, t975, verdict  # noqa: F401
 
 ROWS = ('baseline', 'input_mixup', 'manifold_mixup', 'cutmix', 'multimix',
@@ -222,7 +222,7 @@ def run_fashion(out: str, seeds=(0, 1, 2, 3, 4), smoke: bool = False,
     def by_name(named):
         """Runs ``{name: job}``, the longest (epochs × images) first, and
         returns ``{name: metrics}`` of the finished ones."""
-        keys = {name: job_key(j) for name, j in named.items()}
+        keys = {name: j.key for name, j in named.items()}
         order = sorted(named, key=lambda name: -_cost(named[name]))
         execute({keys[name]: named[name] for name in order}, results, out,
                 jobs, train=not report_only, address=address, gpus=gpus,

@@ -7,7 +7,7 @@ teacher_precision.py`` is the command."""
 import statistics
 
 from .engine import execute
-from .records import Job, job_key, load_cache
+from .records import Job, load_cache
 from .stats import fmt, paired, verdict
 
 __all__ = ['jobs', 'table', 'run_teacher_precision']
@@ -48,14 +48,14 @@ def run_teacher_precision(out: str, config_family: str, seeds, dtype: str,
     import os.path as osp
     spec = jobs(config_family, seeds, dtype)
     results = load_cache(out)
-    keyed = {job_key(j): j for j in spec.values()}
-    execute(keyed, results, out, n_jobs, train=not report_only,
-            address=address, failures=failures)
-    missing = [k for k, j in spec.items() if job_key(j) not in results]
+    keys = {k: j.key for k, j in spec.items()}
+    execute({keys[k]: j for k, j in spec.items()}, results, out, n_jobs,
+            train=not report_only, address=address, failures=failures)
+    missing = [k for k in spec if keys[k] not in results]
     if missing:
         print(f'{len(missing)} run(s) missing: no table yet')
         return ''
-    named = {k: results[job_key(j)] for k, j in spec.items()}
+    named = {k: results[keys[k]] for k in spec}
     md = (f'# Teacher precision: {config_family}, seeds {seeds}, '
           f'{n_jobs} run(s) at a time\n\n' +
           table(named, seeds, dtype) + '\n')

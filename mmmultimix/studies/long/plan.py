@@ -2,7 +2,7 @@
 (each part's entries come from its module), its :class:`~..records.Job`,
 the selection the command line makes, and the estimated cost from the
 step times the cache measured."""
-from ..records import Job, job_key
+from ..records import Job
 from .axes import axes_plan
 from .data_epochs import data_epochs_plan
 from .precision import precision_plan
@@ -109,8 +109,8 @@ def device_tag() -> str:
     return '@cuda' if torch.cuda.is_available() else ''
 
 
-def key_of(j, tag: str = '') -> str:
-    return job_key(j) + tag
+def key_of(j: Job, tag: str = '') -> str:
+    return j.key + tag
 
 
 def print_plan(entries, results, st=SETTINGS, tag=''):
