@@ -36,3 +36,24 @@ def no_cifar_md5(monkeypatch):
         monkeypatch.setattr(cls, 'test_list',
                             [[n, None] for n, _ in cls.test_list])
         monkeypatch.setattr(cls, 'meta', dict(cls.meta, md5=None))
+
+
+def _visualizer_classes(cls):
+    yield cls
+    for sub in cls.__subclasses__():
+        yield from _visualizer_classes(sub)
+
+
+@pytest.fixture(autouse=True)
+def fresh_visualizers():
+    """mmengine keeps one Visualizer per experiment name (the config's name
+    and the second the runner was built), with the save dir of the runner
+    that made it: a runner built in a later test within the same second
+    would write its logs into the earlier test's tmp_path, which is removed
+    once that test passes (``tmp_path_retention_policy = failed``). Every
+    test ends by forgetting the visualizers it made."""
+    yield
+    if 'mmengine.visualization' in sys.modules:
+        from mmengine.visualization import Visualizer
+        for cls in _visualizer_classes(Visualizer):
+            cls._instance_dict.clear()

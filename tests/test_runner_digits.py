@@ -124,3 +124,21 @@ def test_demo_prints_table(tmp_path):
     assert set(res) == {'baseline', 'multimix'}
     assert all(len(v) == 2 for v in res.values())
     assert osp.isfile(tmp_path / 'multimix' / 'seed1' / 'epoch_2.pth')
+
+
+@pytest.mark.parametrize('i', range(3))
+def test_runner_logs_under_its_own_work_dir(i, tmp_path):
+    """Runners of one config built in quick succession (one experiment name
+    per second) each log under their own work dir: a later test's runner
+    neither writes into nor fails on an earlier test's removed tmp_path
+    (tests/conftest.py forgets the visualizers after every test)."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    import mmmultimix  # noqa: F401
+    cfg = Config.fromfile(CFG)
+    cfg.work_dir = str(tmp_path)
+    cfg.log_level = 'ERROR'
+    runner = Runner.from_cfg(cfg)
+    save_dir = runner.visualizer._vis_backends['LocalVisBackend']._save_dir
+    assert save_dir.startswith(str(tmp_path)), save_dir
