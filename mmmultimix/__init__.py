@@ -1,4 +1,5 @@
-"""mmmultimix: MultiMix (Venkataramanan et al., arXiv 2206.14868) for OpenMMLab.
+"""mmmultimix: MultiMix (Venkataramanan et al., arXiv 2206.14868) for
+OpenMMLab.
 
 Importing the package registers every module into mmpretrain's registries
 (and mirrors them into mmdet's), so a config only needs
@@ -23,7 +24,8 @@ except ImportError as e:  # pragma: no cover - depends on the environment
         '(mmcv with compiled ops: detection too); docs/get_started.md') from e
 
 from . import checkpoint  # noqa: F401,E402  (trusted-loading policy)
-from . import datasets, engine, evaluation, functional, models  # noqa: F401,E402
+from . import (datasets, engine, evaluation, functional,  # noqa: F401,E402
+               models)
 from .registry import mirror_into_mmdet  # noqa: E402
 
 __version__ = '0.1.0'

@@ -8,9 +8,9 @@ checkpoints also pickle numpy arrays and mmengine's ``HistoryBuffer`` in
 Policy: we keep torch's safe loader and *allow-list* exactly the globals an
 mmengine checkpoint contains (numpy array reconstruction and dtypes,
 ``HistoryBuffer`` and ``getattr`` for its bound methods, ``Counter`` of
-MultiStepLR, ``codecs.encode``). Checkpoints holding any other pickled object are still
-refused by torch with an ``UnpicklingError`` naming the offending global;
-load such a file only if you trust it, with
+MultiStepLR, ``codecs.encode``). Checkpoints holding any other pickled
+object are still refused by torch with an ``UnpicklingError`` naming the
+offending global; load such a file only if you trust it, with
 ``torch.load(path, weights_only=False)``, and re-save its ``state_dict``.
 
 Every local checkpoint mmengine reads (``load_from``, ``--resume``,

@@ -18,8 +18,8 @@ from mmpretrain.structures import DataSample
 
 import mmmultimix  # noqa: F401
 from mmmultimix import functional as Fm
-from mmmultimix.models.mixers import (AlignMixupPlan, PuzzleMixPlan,
-                                      SaliencyMixPlan, ZetaMixupPlan)
+from mmmultimix.models.mixers import (AlignMixupPlan, SaliencyMixPlan,
+                                      ZetaMixupPlan)
 
 
 # ---------------------------------------------------------------- AlignMixup
@@ -255,7 +255,7 @@ def official_neigh_penalty(input1, input2, k):
 
 
 def official_mask_transport(mask, grad_pool, eps=0.01):
-    batch_size = mask.shape[0]
+    batch_size = mask.shape[0]  # noqa: F841  (as the official code)
     block_num = mask.shape[-1]
     n_iter = int(block_num)
     C = official_cost_matrix(block_num).unsqueeze(0)
@@ -643,11 +643,11 @@ def test_alignmixup_branches_and_directions():
 
 @pytest.mark.parametrize('mixer', [
     dict(type='AlignMixup', prob=1.0), dict(type='ZetaMixup'),
-    dict(type='SaliencyMix', prob=1.0), dict(type='PuzzleMix',
-                                           block_nums=(2, 4, 8, 16))
+    dict(type='SaliencyMix', prob=1.0),
+    dict(type='PuzzleMix', block_nums=(2, 4, 8, 16))
 ])
-@pytest.mark.parametrize('distill,neck', [(None, True), (dict(gamma=0.5),
-                                                          True),
+@pytest.mark.parametrize('distill,neck', [(None, True),
+                                          (dict(gamma=0.5), True),
                                           (dict(gamma=0.5), False)])
 def test_mixers_train_with_distillation_and_dense_loss(mixer, distill, neck):
     if mixer['type'] == 'PuzzleMix':
@@ -659,8 +659,8 @@ def test_mixers_train_with_distillation_and_dense_loss(mixer, distill, neck):
     total = sum(v for k, v in losses.items() if 'loss' in k)
     assert torch.isfinite(total)
     total.backward()
-    assert all(torch.isfinite(p.grad).all() for p in model.backbone.parameters()
-               if p.grad is not None)
+    assert all(torch.isfinite(p.grad).all()
+               for p in model.backbone.parameters() if p.grad is not None)
 
 
 def test_alignmixup_teacher_shares_lambda_index_and_direction(monkeypatch):

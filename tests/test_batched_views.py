@@ -56,9 +56,9 @@ def test_batches_equal_the_per_sample_pipeline(shape, crop, padding, prob,
                              views) for _ in range(3)]
     # the generator ends where the per-sample pipeline leaves it
     assert np.array_equal(np.random.get_state()[1], state_want)
-    pre = MultiViewClsDataPreprocessor(mean=[100.0] * (
-        3 if len(shape) == 3 else 1), std=[50.0] * (3 if len(shape) == 3
-                                                   else 1), num_classes=10)
+    channels = 3 if len(shape) == 3 else 1
+    pre = MultiViewClsDataPreprocessor(mean=[100.0] * channels,
+                                       std=[50.0] * channels, num_classes=10)
     for w, g in zip(want, got):
         if views == 1:
             assert torch.equal(torch.stack(w['inputs']), g['inputs'])

@@ -148,7 +148,8 @@ def test_inference_is_unchanged_classifier():
         head=dict(type='LinearClsHead', num_classes=5, in_channels=64))
     state = model.state_dict()
     # everything but the mixer's RNG state is the plain classifier's
-    assert [k for k in state if k.startswith('mixer')] == ['mixer._extra_state']
+    mixer_keys = [k for k in state if k.startswith('mixer')]
+    assert mixer_keys == ['mixer._extra_state']
     del state['mixer._extra_state']
     plain.load_state_dict(state)
     model.eval(), plain.eval()

@@ -93,8 +93,8 @@ def test_config_trains_two_iters(path, fake_roots, no_cifar_md5, tmp_path):
         assert cfg.model.dense_loss and cfg.model.neck is None
     if name.endswith('_distil.py') or '_distil' in name:
         assert cfg.model.distill.gamma == 0.5
-        assert [h.type for h in cfg.custom_hooks] == ['RNGStateHook',
-                                                 'EMASelfDistillHook']
+        assert [h.type for h in cfg.custom_hooks] == [
+            'RNGStateHook', 'EMASelfDistillHook']
         # two views: per sample (MultiView) or batched (crop_flip_collate)
         coll = cfg.train_dataloader.get('collate_fn', {})
         assert cfg.train_dataloader.dataset.pipeline[-2].type == 'MultiView' \

@@ -17,8 +17,10 @@ def _gen(seed=0):
 def ref_multimix(Z, Y, lam):
     """eqs. 6-7 with explicit loops: z̃_k = Σ_i λ_ik z_i."""
     m, n = lam.shape
-    Zt = torch.stack([sum(lam[i, k] * Z[i] for i in range(m)) for k in range(n)])
-    Yt = torch.stack([sum(lam[i, k] * Y[i] for i in range(m)) for k in range(n)])
+    Zt = torch.stack([sum(lam[i, k] * Z[i] for i in range(m))
+                      for k in range(n)])
+    Yt = torch.stack([sum(lam[i, k] * Y[i] for i in range(m))
+                      for k in range(n)])
     return Zt, Yt
 
 
@@ -282,7 +284,8 @@ def test_spatial_attention_zero_fallback_and_errors():
 
 
 # --------------------------------------------------------------------- dense
-@pytest.mark.parametrize('m,n,h,w', [(4, 30, 2, 3), (2, 5, 1, 1), (3, 1, 2, 2)])
+@pytest.mark.parametrize('m,n,h,w',
+                         [(4, 30, 2, 3), (2, 5, 1, 1), (3, 1, 2, 2)])
 @pytest.mark.parametrize('mode', ['gap', 'uniform'])
 def test_dense_multimix_matches_loops(m, n, h, w, mode):
     g = _gen(11)
@@ -329,7 +332,8 @@ def test_dense_zero_attention_position_is_finite():
 
 
 def test_dense_interpolate_on_logits_equals_conv_of_mixed_feats():
-    """Commutation used for speed: M̂ᵀ(W z + b) = W (M̂ᵀ z) + b per position."""
+    """Commutation used for speed: M̂ᵀ(W z + b) = W (M̂ᵀ z) + b per
+    position."""
     g = _gen(14)
     feats = torch.randn(4, 6, 2, 2, generator=g, dtype=torch.float64)
     Y = _onehot(4, 3, g).double()

@@ -120,4 +120,3 @@ def test_layout_helper_is_a_no_op_when_disabled():
     on = MemoryLayout(True)
     y = on.images(x)
     assert y.is_contiguous(memory_format=torch.channels_last)
-

@@ -92,8 +92,8 @@ def test_wrappers_and_fashion_mnist(tmp_path, monkeypatch):
     ('multimix/r50_imagenet_multimix.py', 'meta/train.txt'),
     ('detection/ssd300_r50_voc0712.py', 'VOCdevkit'),
 ])
-def test_train_py_stops_before_the_model_without_a_traceback(config, key,
-                                                            tmp_path):
+def test_train_py_stops_before_the_model_without_a_traceback(
+        config, key, tmp_path):
     env = dict(os.environ, OMP_NUM_THREADS='1')
     opts = ('train_dataloader.dataset.data_root=/nonexistent' if 'ssd' not in
             config else 'train_dataloader.dataset.dataset.datasets.0.'

@@ -61,13 +61,13 @@ BAD_CONFIGS = [
      'model.predict_with'),
     ('dense loss without dense head', dict(dense_loss=True), ValueError,
      'model.dense_loss'),
-    ('input mixup alpha pair', dict(mixer=dict(type='InputMixup',
-                                                alpha=(2, 1))),
+    ('input mixup alpha pair',
+     dict(mixer=dict(type='InputMixup', alpha=(2, 1))),
      TypeError, r'mixer.alpha must be a number > 0 \(the α of Beta'),
     ('cutmix alpha pair', dict(mixer=dict(type='CutMix', alpha=(1, 2))),
      TypeError, r'mixer.alpha must be a number > 0 \(the α of Beta'),
-    ('multimix input_alpha pair', dict(mixer=dict(type='MultiMix',
-                                                   input_alpha=(2, 1))),
+    ('multimix input_alpha pair',
+     dict(mixer=dict(type='MultiMix', input_alpha=(2, 1))),
      TypeError, r'mixer.input_alpha must be a number > 0 \(the α of Beta'),
 ]
 

@@ -22,8 +22,8 @@ def test_smoke_study_tables_complete_and_finite(tmp_path):
     for title in ('Table 1', 'Table 9', 'Table 10', 'Fig. 3a', 'Fig. 3b',
                   'Fig. 3c'):
         assert title in md
-    rows = [l for l in md.splitlines() if l.startswith('| ')
-            and not l.startswith('| row')]
+    rows = [line for line in md.splitlines() if line.startswith('| ')
+            and not line.startswith('| row')]
     assert len(rows) == 12  # 6 tables x 2 rows in smoke mode
     for row in rows:
         cells = row.strip('|').split('|')[1:]

@@ -52,7 +52,7 @@ def test_train_writes_checkpoints_and_metrics(trained):
     losses = [r['loss'] for r in rows if 'loss' in r]
     accs = [r['accuracy/top1'] for r in rows if 'accuracy/top1' in r]
     assert len(losses) == 4 * _iters_per_epoch()  # logged every iteration
-    assert all(l == l and l > 0 for l in losses)
+    assert all(loss == loss and loss > 0 for loss in losses)
     assert len(accs) == 2 and all(0.0 <= a <= 100.0 for a in accs)
     # a model trained for 4 epochs on real digits beats chance (10 %)
     assert accs[-1] > 20.0
@@ -111,7 +111,8 @@ def test_weights_only_policy_refuses_unknown_globals(tmp_path):
 
 def test_demo_prints_table(tmp_path):
     out = _run(['tools/demo.py', '--methods', 'baseline', 'multimix',
-                '--seeds', '0', '1', '--work-dir', str(tmp_path), '--jobs', '2',
+                '--seeds', '0', '1', '--work-dir', str(tmp_path),
+                '--jobs', '2',
                 '--cfg-options', 'train_cfg.max_epochs=2',
                 'train_cfg.val_interval=1'])
     rows = re.findall(r'^\| (no mixup|MultiMix) \| ([0-9.]+) ± ([0-9.]+) '

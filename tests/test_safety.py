@@ -39,8 +39,8 @@ def _train(cfg, work, *extra):
 
 
 def _test(cfg, ckpt, *extra):
-    return _proc([sys.executable, 'tools/test.py', str(cfg), str(ckpt)] +
-                  list(extra))
+    return _proc([sys.executable, 'tools/test.py', str(cfg), str(ckpt)]
+                 + list(extra))
 
 
 def _cfg(tmp_path, name, base, body=''):
@@ -58,7 +58,8 @@ def baseline(tmp_path_factory):
     """One epoch of the digits baseline: a checkpoint to test against."""
     work = tmp_path_factory.mktemp('baseline')
     _ok(_train(osp.join(DEMO, 'digits_baseline.py'), work, '--cfg-options',
-               'train_cfg.max_epochs=1', 'default_hooks.checkpoint.interval=1'))
+               'train_cfg.max_epochs=1',
+               'default_hooks.checkpoint.interval=1'))
     return work
 
 
@@ -67,7 +68,8 @@ def test_kill_during_save_keeps_previous_checkpoint_and_resumes(tmp_path):
     cfg = _cfg(tmp_path, 'kill', 'digits_multimix.py', """
 custom_imports = dict(imports=['mmmultimix', 'kill_hooks'],
                       allow_failed_imports=False)
-custom_hooks = [dict(type='RNGStateHook'), dict(type='KillMidSaveHook', epoch=2)]
+custom_hooks = [dict(type='RNGStateHook'),
+                dict(type='KillMidSaveHook', epoch=2)]
 default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=1))
 train_cfg = dict(max_epochs=2, val_interval=100)
 """)
@@ -140,7 +142,8 @@ def test_nonfinite_state_is_never_saved():
 
 # 2 ------------------------------------------------------------------------
 def test_test_py_refuses_mismatched_checkpoint(baseline):
-    proc = _test(osp.join(DEMO, 'digits_baseline.py'), baseline / 'epoch_1.pth',
+    proc = _test(osp.join(DEMO, 'digits_baseline.py'),
+                 baseline / 'epoch_1.pth',
                  '--cfg-options', 'model.head.num_classes=12')
     assert proc.returncode != 0
     assert 'does not match the model' in proc.stderr
@@ -228,7 +231,8 @@ train_cfg = dict(max_epochs=2, val_interval=1)
 """
     plain = _cfg(tmp_path, 'plain', 'digits_multimix.py', body)
     killed = _cfg(tmp_path, 'killed', 'digits_multimix.py', body + """
-custom_hooks = [dict(type='RNGStateHook'), dict(type='KillAfterEpochHook', epoch=1)]
+custom_hooks = [dict(type='RNGStateHook'),
+                dict(type='KillAfterEpochHook', epoch=1)]
 """)
     a, b = tmp_path / 'a', tmp_path / 'b'
     _ok(_dist_train(plain, a))
@@ -255,7 +259,6 @@ def test_predictions_are_copies_not_batch_views():
     from mmpretrain.registry import MODELS
     from mmpretrain.structures import DataSample
 
-    import mmmultimix  # noqa: F401
     model = MODELS.build(dict(
         type='MultiMixClassifier',
         backbone=dict(type='WideResNet', depth=10, widen_factor=4,
@@ -325,7 +328,6 @@ def test_missing_data_names_the_loader(tmp_path):
 def test_non_bool_switches_are_rejected(key, kw):
     from mmpretrain.registry import MODELS
 
-    import mmmultimix  # noqa: F401
     cfg = dict(type='MultiMixClassifier',
                backbone=dict(type='WideResNet', depth=10, widen_factor=1,
                              in_channels=1),

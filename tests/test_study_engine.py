@@ -130,8 +130,8 @@ def test_stop_file_lets_the_running_run_finish_and_starts_no_other(
 def test_progress_line_counts_and_estimates(local_ray, tmp_path, capsys):
     out = str(tmp_path)
     E.execute(_jobs(2), {}, out, n_jobs=1, fn=fails_on_seed_2)
-    lines = [l for l in capsys.readouterr().out.splitlines()
-             if l.startswith('[')]
+    lines = [line for line in capsys.readouterr().out.splitlines()
+             if line.startswith('[')]
     assert lines[0].startswith('[1/2] cfg seed 0 epochs 1: acc 0.00 |')
     assert 'ETA' in lines[0] and lines[1].endswith('ETA 0m00s')
 

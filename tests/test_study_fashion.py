@@ -58,13 +58,13 @@ def test_claims_on_synthetic_results():
     assert rows['+dense+distil best'][4] == 'holds'
     # a row that beats +dense+distil on every seed: "does not hold"
     for s in seeds:
-        res[('cutmix', s)]['acc'] = res[('dense_distil', s)]['acc'] + 1 + 0.1 * s
+        res[('cutmix', s)]['acc'] = (res[('dense_distil', s)]['acc']
+                                     + 1 + 0.1 * s)
     best = [c for c in S.claim_rows(res, seeds) if 'best' in c[0]][0]
     assert best[4] == 'does not hold' and 'CutMix' in best[0]
 
 
-def test_run_fashion_chooses_on_val_and_writes_report(tmp_path,
-                                                     monkeypatch):
+def test_run_fashion_chooses_on_val_and_writes_report(tmp_path, monkeypatch):
     calls = []
 
     def execute(jobs, results, out, n_jobs, train=True, **kw):

@@ -149,8 +149,8 @@ def test_crossover_and_claims_on_synthetic_cells():
     results = {}
     for e, gap in ((100, -3.0), (250, -0.5), (1000, 1.5)):
         for s in seeds:
-            for r, acc in (('input_mixup', 80 + s), ('multimix',
-                                                      80 + s + gap + s / 50)):
+            for r, acc in (('input_mixup', 80 + s),
+                           ('multimix', 80 + s + gap + s / 50)):
                 results[job_key(L.job(r, s, e))] = _record(r, s, e, acc)
     for s in seeds[:3]:
         results[job_key(L.job('dense_distil', s, 1000))] = _record(
@@ -174,7 +174,7 @@ def test_crossover_and_claims_on_synthetic_cells():
     results[job_key(L.job('saliencymix', 0, 1000))] = _record(
         'saliencymix', 0, 1000, 99.0)
     assert SW.best_other_row(REC.cells(results, 100)['cpu'], 1000,
-                            seeds) == 'dense_distil'
+                             seeds) == 'dense_distil'
     assert '| MultiMix > AlignMixup | 1 | +2.50 | — | one seed: no ' \
         'interval |' in MD.claims_table(cl.values())
     from mmmultimix.studies.stats import fmt
@@ -197,7 +197,7 @@ def test_device_runs_are_keyed_apart_and_merge(tmp_path):
     assert L.key_of(j, '@cuda') != L.key_of(j) == job_key(j)
     cpu = {L.key_of(j): _record('multimix', 0, 1000, 80.0)}
     gpu = {L.key_of(j, '@cuda'): _record('multimix', 0, 1000, 81.0,
-                                          device='NVIDIA H200')}
+                                         device='NVIDIA H200')}
     path = tmp_path / 'gpu_runs.json'
     path.write_text(json.dumps(gpu))
     assert LS.merge(cpu, str(path)) == 1 and len(cpu) == 2
@@ -228,7 +228,8 @@ def test_axes_and_precision_parts_are_keyed_apart():
     assert groups == {'ref', 'width', 'data', 'width_data'}
     assert {s for g, _, s, _ in axes if g == 'width_data'} == {0, 1, 2}
     epochs = {g: e for g, _, _, e in axes}
-    assert SET.steps(epochs['ref']) == 8000 == SET.steps(epochs['data'], npc=500)
+    assert SET.steps(epochs['ref']) == 8000 == SET.steps(epochs['data'],
+                                                         npc=500)
     st32 = dict(SET.SETTINGS, axes_precision='fp32')  # an AVX2 machine's auto
     ref = L.job('multimix', 0, 1000, st32, group='ref')
     assert ref == L.job('multimix', 0, 1000)  # the sweep's own run
@@ -247,7 +248,7 @@ def test_axes_and_precision_parts_are_keyed_apart():
     bf16 = L.job('multimix', 0, 250, group='bf16')
     assert bf16[1]['model.precision'] == 'bf16'
     assert L.job('multimix', 0, 250, group='fp32') == L.job('multimix', 0,
-                                                             250)
+                                                            250)
     all_groups = {g for g, *_ in L.plan(part='all')}
     assert {'width', 'bf16'} <= all_groups
     # the report: a bf16 record is a cell of its own, paired with fp32
@@ -298,9 +299,8 @@ def test_axes_report_pairs_cells_by_seed():
     md = '\n'.join(AX.axes_section(results, st))
     assert '| width | 128 | 1,000 | 3 |' in md and '+2.43' in md
     # the width records are not the reference cell's
-    assert [c for c in REC.cells(results, 100)['cpu']] == [('input_mixup',
-                                                          1000),
-                                                         ('multimix', 1000)]
+    assert [c for c in REC.cells(results, 100)['cpu']] == [
+        ('input_mixup', 1000), ('multimix', 1000)]
 
 
 def test_axes_figure_is_drawn(tmp_path):

@@ -254,7 +254,8 @@ def test_readme_config_reference_matches_signatures():
         for arg, p in params.items():
             if arg in SKIP or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
                 continue
-            assert (name, arg) in rows, f'docs/config_reference.md lacks {name}.{arg}'
+            assert (name, arg) in rows, \
+                f'docs/config_reference.md lacks {name}.{arg}'
             default = rows[(name, arg)]
             if p.default is not inspect.Parameter.empty and \
                     not isinstance(p.default, (dict, tuple, list)):
@@ -262,7 +263,8 @@ def test_readme_config_reference_matches_signatures():
     for (name, arg) in rows:
         cls = _documented_modules()[name]
         assert arg in _signature(cls).parameters, \
-            f'docs/config_reference.md documents {name}.{arg}, which does not exist'
+            (f'docs/config_reference.md documents {name}.{arg}, which does '
+             'not exist')
 
 
 def test_exported_teacher_reproduces_logged_teacher_accuracy(distilled,

@@ -4,7 +4,8 @@ default, or the EMA teacher) into a clean backbone checkpoint for mmdet
 checkpoint=..., prefix='backbone.')``), reporting missing / unexpected keys
 against mmdet's ResNet.
 
-    python tools/convert_backbone.py work_dirs/r50_imagenet_dense_distil/epoch_300.pth \\
+    python tools/convert_backbone.py \\
+        work_dirs/r50_imagenet_dense_distil/epoch_300.pth \\
         work_dirs/r50_imagenet_dense_distil/backbone.pth
 """
 import argparse

@@ -1,3 +1,4 @@
-# r18_cifar10: SaliencyMix (a baseline of the paper; configs/_base_/mixers/saliencymix.py).
+# r18_cifar10: SaliencyMix (a baseline of the paper;
+# configs/_base_/mixers/saliencymix.py).
 _base_ = ['./r18_cifar10_baseline.py', '../_base_/mixers/saliencymix.py']
 model = dict(mixer={{_base_.mixer}})

@@ -1,3 +1,4 @@
-# r18_tinyimagenet: AlignMixup (a baseline of the paper; configs/_base_/mixers/alignmixup.py).
+# r18_tinyimagenet: AlignMixup (a baseline of the paper;
+# configs/_base_/mixers/alignmixup.py).
 _base_ = ['./r18_tinyimagenet_baseline.py', '../_base_/mixers/alignmixup.py']
 model = dict(mixer={{_base_.mixer}})

@@ -1,3 +1,4 @@
-# r50_imagenet: AlignMixup (a baseline of the paper; configs/_base_/mixers/alignmixup.py).
+# r50_imagenet: AlignMixup (a baseline of the paper;
+# configs/_base_/mixers/alignmixup.py).
 _base_ = ['./r50_imagenet_baseline.py', '../_base_/mixers/alignmixup.py']
 model = dict(mixer={{_base_.mixer}})

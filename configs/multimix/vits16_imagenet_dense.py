@@ -1,6 +1,9 @@
 # vits16_imagenet: dense MultiMix on the patch tokens (14x14 grid at 224,
 # pooled to 7x7); inference averages the patch tokens.
-_base_ = ['./vits16_imagenet_baseline.py', '../_base_/mixers/dense_multimix.py']
+_base_ = [
+    './vits16_imagenet_baseline.py',
+    '../_base_/mixers/dense_multimix.py',
+]
 model = dict(
     backbone=dict(out_type='featmap'),
     neck=None,

@@ -1,3 +1,4 @@
-# wrn16-8_cifar100: SaliencyMix (a baseline of the paper; configs/_base_/mixers/saliencymix.py).
+# wrn16-8_cifar100: SaliencyMix (a baseline of the paper;
+# configs/_base_/mixers/saliencymix.py).
 _base_ = ['./wrn16-8_cifar100_baseline.py', '../_base_/mixers/saliencymix.py']
 model = dict(mixer={{_base_.mixer}})

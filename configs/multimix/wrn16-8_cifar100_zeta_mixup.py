@@ -1,3 +1,4 @@
-# wrn16-8_cifar100: ζ-Mixup (a baseline of the paper; configs/_base_/mixers/zeta_mixup.py).
+# wrn16-8_cifar100: ζ-Mixup (a baseline of the paper;
+# configs/_base_/mixers/zeta_mixup.py).
 _base_ = ['./wrn16-8_cifar100_baseline.py', '../_base_/mixers/zeta_mixup.py']
 model = dict(mixer={{_base_.mixer}})

@@ -8,6 +8,7 @@ import torch
 
 __all__ = ['onednn_profile', 'profile_child']
 
+
 def onednn_profile(argv) -> str:
     """oneDNN's primitives in one step of every variant and precision
     (after two warm-up steps), summed by kind, implementation and source

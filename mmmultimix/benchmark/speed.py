@@ -250,8 +250,8 @@ def run_sweep(cfg, args, device, argv, base_step, base_memory):
             device, argv)
         memory['baseline'] = base_memory
     base = 'baseline' if 'baseline' in sweep else next(iter(sweep))
-    return sweep, '\n\nThroughput vs n:\n\n' + format_table(sweep, base,
-                                                             memory)
+    return sweep, ('\n\nThroughput vs n:\n\n'
+                   + format_table(sweep, base, memory))
 
 
 def plot_sweep(sweep, n_values, path) -> None:

@@ -31,6 +31,8 @@ def fashion_mnist_roots() -> tuple:
     (when set), then :data:`FASHION_MNIST_ROOTS`."""
     env = os.environ.get('FASHION_MNIST_DIR')
     return ((env, ) if env else ()) + FASHION_MNIST_ROOTS
+
+
 _FILES = {
     'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
     'test': ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'),
@@ -174,4 +176,3 @@ class FashionMNISTSplit(FashionMNIST):
             dict(img=images[i], gt_label=int(labels[i]), sample_idx=int(i))
             for i in self.split_indices(labels)
         ]
-

@@ -7,7 +7,8 @@ from .loops import StudentTeacherValLoop
 from .precision import use_precision
 from .runner import MultiMixRunner
 from .strict_pretrained import StrictPretrainedInit
-from .eval_checkpoint_loader import CheckpointMismatchError, load_test_checkpoint
+from .eval_checkpoint_loader import (CheckpointMismatchError,
+                                     load_test_checkpoint)
 from .work_dir import guard_work_dir, previous_checkpoints
 
 __all__ = [

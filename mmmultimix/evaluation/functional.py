@@ -38,7 +38,8 @@ def ood_metrics(id_scores: np.ndarray,
     from sklearn.metrics import average_precision_score, roc_auc_score
     from sklearn.metrics import roc_curve
     scores = np.concatenate([id_scores, ood_scores]).astype(np.float64)
-    is_id = np.concatenate([np.ones(len(id_scores)), np.zeros(len(ood_scores))])
+    is_id = np.concatenate([np.ones(len(id_scores)),
+                            np.zeros(len(ood_scores))])
     if len(id_scores) == 0 or len(ood_scores) == 0:
         raise ValueError('OOD metrics need both in-distribution and OOD '
                          f'samples, got {len(id_scores)} and '

@@ -47,7 +47,8 @@ from .sampling import (LAMBDA_CHUNK_ELEMENTS, dense_lambda_chunks,
 from .zeta import check_zeta_gamma, zeta_weights, zeta_weights_from_uniform
 
 __all__ = [
-    'at_least_fp32', 'full_precision', 'sample_gamma', 'sample_dirichlet', 'sample_beta', 'sample_alpha',
+    'at_least_fp32', 'full_precision', 'sample_gamma', 'sample_dirichlet',
+    'sample_beta', 'sample_alpha',
     'sample_lambda', 'sample_dense_lambda', 'dense_lambda_chunks',
     'LAMBDA_CHUNK_ELEMENTS', 'dense_multimix_loss', 'DenseMixLoss',
     'multimix', 'pair_mix', 'sample_cutmix_box', 'cutmix_box_pixels',

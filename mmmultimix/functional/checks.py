@@ -48,7 +48,6 @@ def _check_count(value, key: str, minimum: int) -> int:
     return value
 
 
-
 def _check_targets(targets: Tensor, m: int, name: str = 'targets') -> None:
     if targets.dim() != 2 or targets.shape[0] != m:
         raise ValueError(f'{name} must have shape (m, c) = ({m}, c), got '

@@ -19,6 +19,7 @@ __all__ = [
 ATTENTION_MODES = ('gap', 'cam', 'uniform')
 ATTENTION_NORMS = ('l1relu', 'softmax')
 
+
 def spatial_attention(feats: Tensor,
                       mode: str = 'gap',
                       norm: str = 'l1relu',
@@ -75,8 +76,8 @@ def spatial_attention(feats: Tensor,
     pos = F.relu(scores)
     total = pos.sum(dim=1, keepdim=True)
     ok = total > 0
-    attn = torch.where(ok, pos / torch.where(ok, total, torch.ones_like(total)),
-                       torch.full_like(pos, 1.0 / r))
+    safe_total = torch.where(ok, total, torch.ones_like(total))
+    attn = torch.where(ok, pos / safe_total, torch.full_like(pos, 1.0 / r))
     return attn.to(z.dtype)
 
 

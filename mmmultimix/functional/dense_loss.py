@@ -133,7 +133,8 @@ class _DenseMultiMixLoss(torch.autograd.Function):
                 cols += [gzd * inv_t3, gtd.unsqueeze(2)]
             R.baddbmm_(G, torch.cat(cols, dim=2))  # (r, m, width)
         if n_chunks == 0:
-            raise ValueError('dense_multimix_loss needs at least one lam chunk')
+            raise ValueError(
+                'dense_multimix_loss needs at least one lam chunk')
         valid = S > 0  # a position where every attention is 0 is skipped
         npos = valid.sum().clamp_min(1)
         safe_S = torch.where(valid, S, torch.ones_like(S))
@@ -174,7 +175,6 @@ class _DenseMultiMixLoss(torch.autograd.Function):
             d_logits = d_logits + g_dist * saved[2]
             d_attn = d_attn + g_dist * saved[3]
         return d_logits, d_attn, None, None, None, None
-
 
 
 def dense_multimix_loss(logits: Tensor,

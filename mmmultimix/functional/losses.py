@@ -23,8 +23,8 @@ def weighted_mean(per: Tensor, weight: Optional[Tensor]) -> Tensor:
     w = weight.to(per.dtype)
     total = w.sum(dim=0)  # () or (r,)
     ok = total > 0
-    per_pos = (per * w).sum(dim=0) / torch.where(ok, total,
-                                                torch.ones_like(total))
+    safe_total = torch.where(ok, total, torch.ones_like(total))
+    per_pos = (per * w).sum(dim=0) / safe_total
     if per_pos.dim() == 0:
         return torch.where(ok, per_pos, torch.zeros_like(per_pos))
     count = ok.sum().clamp_min(1)
@@ -55,11 +55,12 @@ def weighted_soft_cross_entropy(logits: Tensor,
         weight (Tensor, optional): ``(n,)`` (or ``(n, r)``) weights ``s ≥ 0``.
 
     Returns:
-        Tensor: scalar (fp32, or fp64 for fp64 inputs). For ``(n, r, c)`` inputs, eq. 15 is applied at
-        each position ``j`` over the ``n`` examples, then averaged over the
-        positions whose total weight ``1ᵀ s^j`` is positive (a position
-        where all weights are 0 carries no information and is skipped; if
-        all are 0 the loss is 0, with zero gradients).
+        Tensor: scalar (fp32, or fp64 for fp64 inputs). For ``(n, r, c)``
+        inputs, eq. 15 is applied at each position ``j`` over the ``n``
+        examples, then averaged over the positions whose total weight
+        ``1ᵀ s^j`` is positive (a position where all weights are 0 carries
+        no information and is skipped; if all are 0 the loss is 0, with zero
+        gradients).
     """
     if logits.dim() not in (2, 3):
         raise ValueError('logits must have shape (n, c) or (n, r, c), got '
@@ -74,7 +75,8 @@ def softmax_bce(logits: Tensor,
     target)``): binary cross-entropy of the softmax probabilities against
     the mixed targets, averaged over examples *and* classes (fp32; logs
     clamped at −100 as ``torch.nn.BCELoss``). ``(n, r, c)`` inputs with
-    weights ``(n, r)``: reduced as eq. 15 (:func:`weighted_soft_cross_entropy`).
+    weights ``(n, r)``: reduced as eq. 15
+    (:func:`weighted_soft_cross_entropy`).
     """
     if logits.shape != targets.shape:
         raise ValueError('logits and targets must have the same shape, got '

@@ -45,8 +45,8 @@ def _marsaglia_tsang(alpha: Tensor, shape: Sequence[int],
         v3 = v * v
         v3.mul_(v)
         u = torch.rand(dd.shape, generator=generator, dtype=dt)
-        rhs = torch.log(v3).sub_(v3).add_(1.0).mul_(dd).addcmul_(x, x,
-                                                                value=0.5)
+        rhs = torch.log(v3).sub_(v3).add_(1.0).mul_(dd)
+        rhs.addcmul_(x, x, value=0.5)
         ok = torch.lt(torch.rsub(u, 1.0).log_(), rhs)  # 1 - u in (0, 1]
         ok.logical_and_(v > 0)
         return v3.mul_(dd), ok

@@ -42,6 +42,8 @@ SETTINGS = dict(
     robust_n=500)  # FGSM / PGD on the first 500 test images
 SMOKE = dict(low=2, sweep=(1, 2), low_max_epochs=2, large=3, large_epochs=1,
              robust_n=8)
+
+
 def choose_epochs(val_accs: dict) -> int:
     """The schedule the study uses in the low-data regime: the epochs with
     the best mean val accuracy, ``val_accs = {epochs: [val accuracies of
@@ -259,7 +261,7 @@ def run_fashion(out: str, seeds=(0, 1, 2, 3, 4), smoke: bool = False,
 
 def report(st, seeds, chosen, sweep_res, low_res, large_res):
     low_n, large_n = 10 * st['low'], 10 * st['large']
-    md = [f'# Fashion-MNIST study: where does MultiMix help?\n',
+    md = ['# Fashion-MNIST study: where does MultiMix help?\n',
           f'CPU-sized family `configs/demo/fashion_*` (PreActResNet-18 at '
           f'1/8 width, m = 128, n = 1000, the paper\'s lr / momentum / '
           f'weight decay), seeds {list(seeds)}. '

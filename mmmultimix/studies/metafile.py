@@ -11,7 +11,8 @@ every config and states only measured numbers:
   seeds) and the Fashion-MNIST ones (``docs/fashion_long/runs.json``, 8,000
   SGD steps on 1,000 images, fp32), each with the cache and the seeds it
   averages. The paper's own numbers stay in the paper (and beside ours
-  on the guide's pages): a metafile result here is always one this code produced.
+  on the guide's pages): a metafile result here is always one this code
+  produced.
 
 ``tools/analysis/make_metafile.py`` writes it and ``configs/multimix/
 README.md`` (:func:`readme`); a test checks that the committed files are
@@ -36,7 +37,8 @@ PAPERS = {  # collection: (paper title, URL)
                        'Interpolating Hidden States',
                        'https://arxiv.org/abs/1806.05236'),
     'CutMix': ('CutMix: Regularization Strategy to Train Strong Classifiers '
-               'with Localizable Features', 'https://arxiv.org/abs/1905.04899'),
+               'with Localizable Features',
+               'https://arxiv.org/abs/1905.04899'),
     'AlignMixup': ('AlignMixup: Improving Representations By Interpolating '
                    'Aligned Features', 'https://arxiv.org/abs/2103.15375'),
     'PuzzleMix': ('Puzzle Mix: Exploiting Saliency and Local Statistics for '
@@ -248,7 +250,7 @@ comes from. No number here is the paper's: the paper's are in its tables
 `python tools/analysis/make_metafile.py` together with `metafile.yml`
 (OpenMMLab's model-index format; `model-index.yml` imports it).
 
-'''
+'''  # noqa: E501  (Markdown: lines as the README shows them)
 
 README_TAIL = '''
 ## Citation

@@ -193,9 +193,9 @@ def run_paper(out: str, config_family: str = 'digits', seeds=(0, 1, 2, 3, 4),
                       train=not report_only, address=address,
                       gpus=gpus, failures=failures)
     md = tables(spec, results, seeds, epochs)
+    length = f', {epochs} epochs' if epochs else ''
     header = (f'# Reproduction study: {config_family}, seeds '
-              f'{seeds}' + (f', {epochs} epochs' if epochs
-                                 else '') + '\n\n')
+              f'{seeds}{length}\n\n')
     with open(osp.join(out, 'tables.md'), 'w') as f:
         f.write(header + md)
     plot(spec, results, seeds, epochs,

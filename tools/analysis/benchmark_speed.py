@@ -10,8 +10,9 @@ mixup. ``--precision fp32 bf16`` (``model.precision``, student and teacher;
 ``auto`` resolved on the device) times every variant in each precision in
 the same interleaved rounds: each variant's ratio is to the no-mixup step of
 its own precision, and ``× fp32`` is its step time in fp32 over its step
-time in that precision. ``--n-sweep`` adds the throughput of MultiMix and dense MultiMix as a
-function of ``n`` (Fig. 5), written as a table and, with ``--plot``, a PNG.
+time in that precision. ``--n-sweep`` adds the throughput of MultiMix and
+dense MultiMix as a function of ``n`` (Fig. 5), written as a table and,
+with ``--plot``, a PNG.
 
 On CPU the tool re-runs itself with ``GLIBC_TUNABLES`` that keep freed
 memory in the heap (``MALLOC_TUNING``; ``--no-malloc-tuning`` to opt out):
@@ -21,7 +22,8 @@ allocator unmaps every freed buffer above 128 kB (``MEMORY_TUNING``), so
 that its peak RSS follows the live tensors.
 
 The library lives in ``mmmultimix.benchmark``; ``python -m
-mmmultimix.benchmark`` is the same command. Example (docs/performance.md's numbers)::
+mmmultimix.benchmark`` is the same command. Example (docs/performance.md's
+numbers)::
 
     python tools/analysis/benchmark_speed.py \\
         configs/multimix/r18_cifar100_baseline.py --batch-size 128 \\

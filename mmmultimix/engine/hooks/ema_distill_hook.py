@@ -22,9 +22,10 @@ class EMASelfDistillHook(Hook):
     as training without accumulation on a ``k`` times larger batch).
 
     Momentum convention (mmengine's): ``teacher ← (1 − μ) teacher + μ
-    student`` per optimizer step, i.e. ``μ = 1 − decay``. With ``end_momentum`` the momentum
-    follows a cosine from ``momentum`` to ``end_momentum`` over training (as
-    BYOL / MoCo v3 anneal the decay towards 1):
+    student`` per optimizer step, i.e. ``μ = 1 − decay``. With
+    ``end_momentum`` the momentum follows a cosine from ``momentum`` to
+    ``end_momentum`` over training (as BYOL / MoCo v3 anneal the decay
+    towards 1):
     ``μ_t = end + (μ_0 − end)(1 + cos(π t / T)) / 2``.
 
     Args:

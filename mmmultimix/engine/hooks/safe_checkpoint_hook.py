@@ -88,7 +88,6 @@ class SafeCheckpointHook(CheckpointHook):
             if osp.isfile(path):
                 os.remove(path)
 
-
     def _save_best_checkpoint(self, runner, metrics) -> None:
         if not self.save_best or not isinstance(self.file_backend,
                                                 LocalBackend):

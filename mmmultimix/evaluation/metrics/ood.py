@@ -38,9 +38,9 @@ class OODMetric(BaseMetric):
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         for s in data_samples:
             if 'is_ood' not in s:
-                raise KeyError('OODMetric needs data samples with `is_ood` '
-                               '(use OODDataset and PackInputs(meta_keys=(..., '
-                               "'is_ood')))")
+                raise KeyError(
+                    'OODMetric needs data samples with `is_ood` (use '
+                    "OODDataset and PackInputs(meta_keys=(..., 'is_ood')))")
             if self.score == 'msp':
                 logits = torch.log(s['pred_score'].float().clamp_min(1e-30))
             else:

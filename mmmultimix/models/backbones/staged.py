@@ -110,4 +110,3 @@ class StagedBackbone(BaseBackbone):
             if k in self.out_indices:
                 outs.append(x)
         return tuple(outs)
-

@@ -149,8 +149,8 @@ class MultiMixClassifier(ImageClassifier):
         # allows (mode='tensor', extract_feat); loss() and predict() then
         # raise an error naming model.head
         self.mixer: Optional[BaseMixer] = _build(mixer)
-        self.interpolate_logits = Fm.check_bool(interpolate_logits,
-                                               'model.interpolate_logits')
+        self.interpolate_logits = Fm.check_bool(
+            interpolate_logits, 'model.interpolate_logits')
         self.dense_mix_loss = _build(dense_mix_loss)
         self.dense_loss = Fm.check_bool(dense_loss, 'model.dense_loss')
         if self.dense_loss:

@@ -104,8 +104,9 @@ class EMATeacher(ExponentialMovingAverage):
         distill = dict(distill)
         unknown = set(distill) - set(_KEYS)
         if unknown:
-            raise ValueError(f'model.distill has unknown keys {sorted(unknown)}'
-                             f'; valid: {", ".join(map(repr, _KEYS))}')
+            raise ValueError(
+                f'model.distill has unknown keys {sorted(unknown)}'
+                f'; valid: {", ".join(map(repr, _KEYS))}')
         gamma = float(distill.get('gamma', 0.5))
         if not 0.0 <= gamma <= 1.0:
             raise ValueError(f'model.distill.gamma must lie in [0, 1], got '

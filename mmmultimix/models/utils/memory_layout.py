@@ -11,7 +11,8 @@ AVX-512 hosts, whose own kernels do not crash). Such layers — the strided
 shortcuts of a ResNet narrower than 8 base channels — run in the standard
 layout on CPU: their weights get standard strides (a 1×1 weight in the
 channels-last layout also passes ``is_contiguous()``, and oneDNN follows its
-strides) and a pre-hook makes their CPU inputs contiguous. CUDA inputs pass unchanged (channels-last there).
+strides) and a pre-hook makes their CPU inputs contiguous. CUDA inputs pass
+unchanged (channels-last there).
 """
 import warnings
 from contextlib import contextmanager

@@ -71,7 +71,6 @@ def _log_position() -> str:
     return f'global iteration {it + 1} (1-based, as the log)'
 
 
-
 @torch.no_grad()
 def soft_accuracy(logits: Tensor, targets: Tensor) -> Tensor:
     """Training accuracy under mixed targets, in %: agreement of the
