@@ -57,3 +57,25 @@ def fresh_visualizers():
         from mmengine.visualization import Visualizer
         for cls in _visualizer_classes(Visualizer):
             cls._instance_dict.clear()
+
+
+# The files that run longest (their slowest tests took 50-175 s on 2 cores
+# with both busy: the dry run of the device call, the config trainings, the
+# study engine's Ray runs, the kill-and-resume runs, the detectors, the
+# smoke study) go first. Under `-n 2 --dist loadfile` xdist hands files out
+# as workers free up, by default the files with the most tests first, which
+# sent the one-test files of minutes last: one worker then ran the 3-minute
+# dry run while the other had nothing left.
+LONG_FIRST = ('test_gpu_check.py', 'test_configs.py', 'test_study_engine.py',
+              'test_safety.py', 'test_detection.py', 'test_reproduce.py',
+              'test_runner_digits.py')
+
+
+def pytest_configure(config):
+    if hasattr(config.option, 'loadscopereorder'):
+        config.option.loadscopereorder = False  # keep the order below
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
