@@ -8,11 +8,6 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 @pytest.fixture(scope='session')
-def repo_root():
-    return ROOT
-
-
-@pytest.fixture(scope='session')
 def fake_roots(tmp_path_factory):
     """Tiny CIFAR-10/100, TinyImageNet and ImageNet trees on disk."""
     import fake_data
