@@ -129,15 +129,24 @@ install_mmcv() {  # $1: path or requirement; replaces whichever mmcv is there
 }
 
 if [[ "${FLAVOUR}" == light ]]; then
-  if [[ "$(mmcv_state)" != lite ]]; then
+  # the light flavour needs some mmcv: a full one (compiled ops) already
+  # there stays, as the early exit above keeps it when the base is current
+  # (a base reinstall does not touch mmcv: no extra above requires it)
+  MMCV_NOW="$(mmcv_state)"
+  if [[ "${MMCV_NOW}" == none ]]; then
     log "installing mmcv-lite 2.1.0 (no compiled ops: classification only)"
     install_mmcv mmcv-lite==2.1.0
+    MMCV_NOW=lite
   fi
   "${PY}" - <<'PYEOF'
 import mmcv, mmpretrain, mmengine, torch, mmmultimix  # noqa: F401
 PYEOF
-  echo lite > "${MMCV_STAMP}"
-  [[ -n "${MMMULTIMIX_QUIET:-}" ]] || log "ok: light environment (classification; 'bash tools/setup_env.sh full' adds mmcv's compiled ops for mmdet)"
+  echo "${MMCV_NOW}" > "${MMCV_STAMP}"
+  if [[ "${MMCV_NOW}" == full ]]; then
+    [[ -n "${MMMULTIMIX_QUIET:-}" ]] || log "ok: full environment kept (mmcv's compiled ops stay; light needs no more)"
+  else
+    [[ -n "${MMMULTIMIX_QUIET:-}" ]] || log "ok: light environment (classification; 'bash tools/setup_env.sh full' adds mmcv's compiled ops for mmdet)"
+  fi
   exit 0
 fi
 
