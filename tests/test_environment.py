@@ -134,55 +134,22 @@ def test_passing_tests_leave_no_tmp_path(request):
     assert request.config.getini('tmp_path_retention_policy') == 'failed'
 
 
-def _light_setup(tmp_path, mmcv_stamp):
-    """tools/setup_env.sh light in a copy of the repo whose .venv's python
-    only records what it is asked to do, with a base stamp that no longer
-    matches (as after an edit of setup.cfg's extras): returns the calls and
-    the mmcv stamp afterwards."""
-    import os
-    import os.path as osp
-    import shutil
-    import subprocess
-    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
-    (tmp_path / 'tools').mkdir()
-    for name in ('setup_env.sh', 'test_env.sh', 'constraints.txt'):
-        shutil.copy(osp.join(root, 'tools', name), tmp_path / 'tools')
-    shutil.copy(osp.join(root, 'setup.cfg'), tmp_path)
-    venv = tmp_path / '.venv'
-    (venv / 'bin').mkdir(parents=True)
-    calls = tmp_path / 'calls'
-    (venv / 'bin' / 'python').write_text(
-        f'#!/bin/sh\necho "$*" >> {calls}\ncat > /dev/null\nexit 0\n')
-    (venv / 'bin' / 'python').chmod(0o755)
-    (venv / '.mmmultimix-base').write_text('stale\n')
-    if mmcv_stamp:
-        (venv / '.mmmultimix-mmcv').write_text(mmcv_stamp + '\n')
-    fmnist = tmp_path / 'fmnist'  # present: nothing asks apt
-    fmnist.mkdir()
-    for name in ('train-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'):
-        (fmnist / name).write_bytes(b'')
-    env = dict(os.environ, FASHION_MNIST_DIR=str(fmnist),
-               MMMULTIMIX_CACHE=str(tmp_path / 'cache'))
-    proc = subprocess.run(['bash', str(tmp_path / 'tools' / 'setup_env.sh'),
-                           'light'], env=env, capture_output=True,
-                          text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    return (calls.read_text().splitlines(),
-            (venv / '.mmmultimix-mmcv').read_text().strip())
-
-
 def test_light_setup_keeps_compiled_mmcv(tmp_path):
     """`setup_env.sh light` on a full environment whose base is out of date
     (a test and the demo run it) updates the base and keeps mmcv with its
     compiled ops: it used to swap in mmcv-lite, after which the detection
     tests failed on `mmcv._ext` until `setup_env.sh full` rebuilt it."""
-    calls, stamp = _light_setup(tmp_path, 'full')
+    from setup_copy import run_setup
+    proc, calls, stamp = run_setup(tmp_path, mmcv_stamp='full')
+    assert proc.returncode == 0, proc.stderr
     assert any(' install ' in c and ' -e ' in c for c in calls), calls
     assert not any('mmcv' in c for c in calls), calls
     assert stamp == 'full'
 
 
 def test_light_setup_installs_mmcv_lite_where_none(tmp_path):
-    calls, stamp = _light_setup(tmp_path, None)
+    from setup_copy import run_setup
+    proc, calls, stamp = run_setup(tmp_path)
+    assert proc.returncode == 0, proc.stderr
     assert any('install' in c and 'mmcv-lite==2.1.0' in c for c in calls)
     assert stamp == 'lite'

@@ -2,7 +2,6 @@
 config trained on a tiny subset (seconds)."""
 import os
 import os.path as osp
-import subprocess
 
 import numpy as np
 import pytest
@@ -118,18 +117,22 @@ def test_fashion_mnist_dir_and_the_message_off_debian(tmp_path, monkeypatch):
 def test_setup_goes_on_without_apt(tmp_path):
     """apt unavailable (it fails) and no Fashion-MNIST anywhere: the set-up
     succeeds (the digits demo needs no Fashion-MNIST) and says which four
-    files to put where."""
+    files to put where. Run in a copy of the repository whose python only
+    records its calls (tests/setup_copy.py): the repository's own .venv
+    stays as it is."""
+    from setup_copy import run_setup
     fake = tmp_path / 'bin'
     fake.mkdir()
     (fake / 'apt-get').write_text('#!/bin/sh\nexit 100\n')
     (fake / 'apt-get').chmod(0o755)
-    env = dict(os.environ, PATH=f'{fake}:{os.environ["PATH"]}',
-               MMMULTIMIX_FMNIST_SYSTEM=str(tmp_path / 'none'))
-    env.pop('FASHION_MNIST_DIR', None)
-    proc = subprocess.run(['bash', 'tools/setup_env.sh', 'light'], cwd=ROOT,
-                          env=env, capture_output=True, text=True,
-                          timeout=1800)
+    copy = tmp_path / 'repo'
+    copy.mkdir()
+    proc, calls, _ = run_setup(
+        copy, fmnist=False,
+        env=dict(PATH=f'{fake}:{os.environ["PATH"]}',
+                 MMMULTIMIX_FMNIST_SYSTEM=str(tmp_path / 'none')))
     assert proc.returncode == 0, proc.stderr[-2000:]
-    if not osp.isdir(osp.join(ROOT, 'data', 'fashion-mnist')):
-        assert 'Fashion-MNIST not installed' in proc.stderr
-        assert 'FASHION_MNIST_DIR' in proc.stderr
+    assert any(' install ' in c and ' -e ' in c for c in calls)  # went on
+    assert not (copy / 'data' / 'fashion-mnist').exists()
+    assert 'Fashion-MNIST not installed' in proc.stderr
+    assert 'FASHION_MNIST_DIR' in proc.stderr
