@@ -148,6 +148,8 @@ def test_light_setup_keeps_compiled_mmcv(tmp_path):
 
 
 def test_light_setup_installs_mmcv_lite_where_none(tmp_path):
+    """Where no mmcv is installed, `setup_env.sh light` installs
+    mmcv-lite (no compiled ops) and stamps the environment light."""
     from setup_copy import run_setup
     proc, calls, stamp = run_setup(tmp_path)
     assert proc.returncode == 0, proc.stderr
